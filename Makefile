@@ -1,0 +1,36 @@
+# Quick start: `make run` (product with demo data on http://127.0.0.1:8000) and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+UV_VERSION := 0.13.9
+PYTEST_ARGS ?=
+
+.PHONY: setup run test lock migrate bench clean
+
+$(VENV)/.installed: requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip sync --quiet --python $(PY) requirements.lock
+	touch $@
+
+setup: $(VENV)/.installed
+
+migrate: setup
+	$(PY) manage.py migrate --noinput
+
+run: migrate
+	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py serve --host 127.0.0.1 --port 8000
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Re-resolve the pinned dependencies after editing requirements.in.
+lock: setup
+	$(VENV)/bin/uv pip compile --quiet --python-version 3.11 --generate-hashes requirements.in -o requirements.lock
+
+bench: migrate
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,33 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from directory.demo import DEMO_USERNAMES, build_demo_world
+from directory.models import School
+
+
+class Command(BaseCommand):
+    help = "Build the demo world (académies, écoles, conventions, guichets, one account per role)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--if-empty", action="store_true", help="Do nothing when the directory already holds schools.")
+        parser.add_argument("--force", action="store_true", help="Run even with DEBUG off (never on a real deployment).")
+
+    def handle(self, *args, if_empty, force, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("seed_demo refuse de s'exécuter avec DEBUG désactivé (utilisez --force en connaissance de cause).")
+        password = settings.HELPDESK["DEMO_PASSWORD"]
+        if School.objects.exists():
+            if if_empty:
+                self.stdout.write("Données de démonstration déjà présentes.")
+                self._print_logins(password)
+                return
+            raise CommandError("La base contient déjà des écoles : seed_demo ne s'applique qu'à une base vide.")
+        world = build_demo_world(password)
+        self.stdout.write(self.style.SUCCESS(
+            f"Monde de démonstration créé : {len(world.schools)} écoles, {len(world.desks)} guichets, "
+            f"{len(world.conventions)} conventions."
+        ))
+        self._print_logins(password)
+
+    def _print_logins(self, password):
+        self.stdout.write(f"Comptes de démonstration ({', '.join(DEMO_USERNAMES)}) — mot de passe : {password}")

@@ -1,0 +1,336 @@
+"""Who: the territorial tree, vendors and products, conventions and their support matrix, desks,
+people and their memberships. Every ticket list is scoped through this tree (see selectors)."""
+
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Category, CollectiviteKind, HolidayZone, Level, Role, SchoolKind
+from .validators import normalize_uai, validate_siret, validate_uai
+
+
+class User(AbstractUser):
+    """A person: teacher, agent, manager… Roles come from memberships, never from this row."""
+
+    aaf_id = models.CharField(_("identifiant AAF"), max_length=64, blank=True, db_index=True)
+    phone = models.CharField(_("téléphone"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+
+class RegionAcademique(models.Model):
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    name = models.CharField(_("nom"), max_length=120)
+
+    class Meta:
+        verbose_name = _("région académique")
+        verbose_name_plural = _("régions académiques")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Academie(models.Model):
+    code = models.CharField(_("code"), max_length=8, unique=True, help_text=_("Code académie, ex. 11 pour Montpellier."))
+    name = models.CharField(_("nom"), max_length=120)
+    region = models.ForeignKey(
+        RegionAcademique, verbose_name=_("région académique"), on_delete=models.PROTECT,
+        related_name="academies", null=True, blank=True,
+    )
+    holiday_zone = models.CharField(_("zone de vacances"), max_length=32, choices=HolidayZone.choices)
+    holiday_subdivision = models.CharField(
+        _("subdivision des jours fériés"), max_length=8, blank=True,
+        help_text=_("Ex. 57, 67, 68 ou 6AE pour l'Alsace-Moselle (Vendredi saint, 26 décembre)."),
+    )
+
+    class Meta:
+        verbose_name = _("académie")
+        verbose_name_plural = _("académies")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Circonscription(models.Model):
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    name = models.CharField(_("nom"), max_length=120)
+    academie = models.ForeignKey(Academie, verbose_name=_("académie"), on_delete=models.PROTECT, related_name="circonscriptions")
+
+    class Meta:
+        verbose_name = _("circonscription")
+        verbose_name_plural = _("circonscriptions")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Collectivite(models.Model):
+    name = models.CharField(_("nom"), max_length=160)
+    kind = models.CharField(_("type"), max_length=16, choices=CollectiviteKind.choices)
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True, validators=[validate_siret])
+    insee_code = models.CharField(_("code INSEE / département"), max_length=8, blank=True)
+
+    class Meta:
+        verbose_name = _("collectivité")
+        verbose_name_plural = _("collectivités")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["siret"], condition=~Q(siret=""), name="collectivite_siret_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class School(models.Model):
+    uai = models.CharField(_("UAI"), max_length=8, unique=True, validators=[validate_uai])
+    name = models.CharField(_("nom"), max_length=200)
+    kind = models.CharField(_("type"), max_length=16, choices=SchoolKind.choices, default=SchoolKind.PRIMAIRE)
+    commune_code = models.CharField(_("code commune"), max_length=8, blank=True)
+    commune = models.CharField(_("commune"), max_length=120, blank=True)
+    email = models.EmailField(_("adresse électronique"), blank=True)
+    academie = models.ForeignKey(Academie, verbose_name=_("académie"), on_delete=models.PROTECT, related_name="schools")
+    circonscription = models.ForeignKey(
+        Circonscription, verbose_name=_("circonscription"), on_delete=models.PROTECT,
+        related_name="schools", null=True, blank=True,
+    )
+    collectivite = models.ForeignKey(
+        Collectivite, verbose_name=_("collectivité de rattachement"), on_delete=models.PROTECT,
+        related_name="schools", null=True, blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("école / établissement")
+        verbose_name_plural = _("écoles / établissements")
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.uai})"
+
+    def clean(self):
+        self.uai = normalize_uai(self.uai)
+        if self.circonscription_id and self.circonscription.academie_id != self.academie_id:
+            raise ValidationError({"circonscription": _("La circonscription n'appartient pas à l'académie de l'école.")})
+
+
+class Vendor(models.Model):
+    slug = models.SlugField(_("identifiant"), unique=True)
+    name = models.CharField(_("nom"), max_length=160)
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True, validators=[validate_siret])
+
+    class Meta:
+        verbose_name = _("éditeur")
+        verbose_name_plural = _("éditeurs")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class EntProduct(models.Model):
+    slug = models.SlugField(_("identifiant"), unique=True)
+    name = models.CharField(_("nom"), max_length=160)
+    vendor = models.ForeignKey(Vendor, verbose_name=_("éditeur"), on_delete=models.PROTECT, related_name="products")
+
+    class Meta:
+        verbose_name = _("solution ENT")
+        verbose_name_plural = _("solutions ENT")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Desk(models.Model):
+    """A support team at one level, owned by exactly one organisation (which gives its scope)."""
+
+    slug = models.SlugField(_("identifiant"), unique=True, max_length=80)
+    name = models.CharField(_("nom"), max_length=160)
+    level = models.PositiveSmallIntegerField(_("niveau"), choices=Level.choices)
+    email = models.EmailField(_("adresse de contact"), blank=True)
+    school = models.ForeignKey(School, on_delete=models.CASCADE, null=True, blank=True, related_name="desks", verbose_name=_("école"))
+    circonscription = models.ForeignKey(Circonscription, on_delete=models.CASCADE, null=True, blank=True, related_name="desks", verbose_name=_("circonscription"))
+    academie = models.ForeignKey(Academie, on_delete=models.CASCADE, null=True, blank=True, related_name="desks", verbose_name=_("académie"))
+    region = models.ForeignKey(RegionAcademique, on_delete=models.CASCADE, null=True, blank=True, related_name="desks", verbose_name=_("région académique"))
+    collectivite = models.ForeignKey(Collectivite, on_delete=models.CASCADE, null=True, blank=True, related_name="desks", verbose_name=_("collectivité"))
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, null=True, blank=True, related_name="desks", verbose_name=_("éditeur"))
+
+    OWNER_FIELDS = ("school", "circonscription", "academie", "region", "collectivite", "vendor")
+
+    class Meta:
+        verbose_name = _("guichet / équipe")
+        verbose_name_plural = _("guichets / équipes")
+        ordering = ["level", "name"]
+        constraints = [
+            models.CheckConstraint(
+                name="desk_exactly_one_owner",
+                condition=(
+                    Q(school__isnull=False, circonscription=None, academie=None, region=None, collectivite=None, vendor=None)
+                    | Q(school=None, circonscription__isnull=False, academie=None, region=None, collectivite=None, vendor=None)
+                    | Q(school=None, circonscription=None, academie__isnull=False, region=None, collectivite=None, vendor=None)
+                    | Q(school=None, circonscription=None, academie=None, region__isnull=False, collectivite=None, vendor=None)
+                    | Q(school=None, circonscription=None, academie=None, region=None, collectivite__isnull=False, vendor=None)
+                    | Q(school=None, circonscription=None, academie=None, region=None, collectivite=None, vendor__isnull=False)
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} (N{self.level})"
+
+    @property
+    def owner(self):
+        for field in self.OWNER_FIELDS:
+            value = getattr(self, field)
+            if value is not None:
+                return value
+        return None
+
+    @property
+    def is_vendor_desk(self) -> bool:
+        return self.vendor_id is not None
+
+    def clean(self):
+        owners = [f for f in self.OWNER_FIELDS if getattr(self, f"{f}_id")]
+        if len(owners) != 1:
+            raise ValidationError(_("Un guichet appartient à exactement une organisation."))
+
+
+class Convention(models.Model):
+    reference = models.CharField(_("référence"), max_length=80, unique=True)
+    title = models.CharField(_("intitulé"), max_length=255, blank=True)
+    academie = models.ForeignKey(Academie, on_delete=models.PROTECT, null=True, blank=True, related_name="conventions", verbose_name=_("académie"))
+    region = models.ForeignKey(RegionAcademique, on_delete=models.PROTECT, null=True, blank=True, related_name="conventions", verbose_name=_("région académique"))
+    collectivites = models.ManyToManyField(Collectivite, related_name="conventions", verbose_name=_("collectivités"), blank=True)
+    product = models.ForeignKey(EntProduct, on_delete=models.PROTECT, related_name="conventions", verbose_name=_("solution ENT"))
+    starts_on = models.DateField(_("début de validité"))
+    ends_on = models.DateField(_("fin de validité"))
+    fee_per_school = models.DecimalField(_("coût par école et par an (€)"), max_digits=9, decimal_places=2, default=Decimal("0"))
+    schools = models.ManyToManyField(School, through="ConventionSchool", related_name="conventions", verbose_name=_("écoles couvertes"))
+    sla_policy_reference = models.CharField(_("politique de service"), max_length=80, blank=True)
+
+    class Meta:
+        verbose_name = _("convention")
+        verbose_name_plural = _("conventions")
+        ordering = ["-starts_on", "reference"]
+        constraints = [
+            models.CheckConstraint(name="convention_dates_ordered", condition=Q(ends_on__gte=models.F("starts_on"))),
+            models.CheckConstraint(name="convention_has_state_party", condition=Q(academie__isnull=False) | Q(region__isnull=False)),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("La fin de validité précède le début.")})
+        if not self.academie_id and not self.region_id:
+            raise ValidationError(_("Une convention a pour partie une académie ou une région académique."))
+
+    @property
+    def school_years(self) -> list[str]:
+        """School years (Sept → Aug) the validity period touches, e.g. ['2022-2023']."""
+        first = self.starts_on.year if self.starts_on.month >= 9 else self.starts_on.year - 1
+        last = self.ends_on.year if self.ends_on.month >= 9 else self.ends_on.year - 1
+        return [f"{y}-{y + 1}" for y in range(first, last + 1)]
+
+
+class ConventionSchool(models.Model):
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="coverage")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="coverage")
+
+    class Meta:
+        verbose_name = _("école couverte")
+        verbose_name_plural = _("écoles couvertes")
+        constraints = [models.UniqueConstraint(fields=["convention", "school"], name="convention_school_unique")]
+
+
+class SupportRoute(models.Model):
+    """One cell of a convention's support matrix: at this level, for this category, who handles it.
+
+    An empty category is the level's default for categories without a row of their own. A cell
+    either names a desk, or says "the school's own level-0 desk" (`school_desk`), or — with
+    neither — says that this level does not handle the category (network faults skip the school
+    and go straight to the collectivité, say).
+    """
+
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="routes", verbose_name=_("convention"))
+    level = models.PositiveSmallIntegerField(_("niveau"), choices=Level.choices)
+    category = models.CharField(_("catégorie"), max_length=32, choices=Category.choices, blank=True)
+    desk = models.ForeignKey(Desk, on_delete=models.PROTECT, related_name="routes", verbose_name=_("guichet"), null=True, blank=True)
+    school_desk = models.BooleanField(_("guichet de niveau 0 de l'école"), default=False)
+
+    class Meta:
+        verbose_name = _("ligne de la matrice de support")
+        verbose_name_plural = _("matrice de support")
+        ordering = ["convention", "level", "category"]
+        constraints = [
+            models.UniqueConstraint(fields=["convention", "level", "category"], name="support_route_unique"),
+            models.CheckConstraint(name="support_route_one_target", condition=Q(desk__isnull=True) | Q(school_desk=False)),
+        ]
+
+    def __str__(self):
+        target = self.desk or (_("guichet de l'école") if self.school_desk else _("non traité"))
+        return f"{self.convention} N{self.level} {self.category or '*'} → {target}"
+
+    @property
+    def handles(self) -> bool:
+        return self.desk_id is not None or self.school_desk
+
+    def clean(self):
+        if self.school_desk and self.level != Level.SCHOOL:
+            raise ValidationError({"school_desk": _("Seul le niveau 0 peut renvoyer au guichet de l'école.")})
+        if self.desk_id and self.desk.level != self.level:
+            raise ValidationError({"desk": _("Le guichet choisi n'est pas de ce niveau.")})
+
+
+class Membership(models.Model):
+    """A user's role on a desk or in an organisation. Exactly one target."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("utilisateur"))
+    role = models.CharField(_("rôle"), max_length=16, choices=Role.choices)
+    desk = models.ForeignKey(Desk, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships", verbose_name=_("guichet"))
+    school = models.ForeignKey(School, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships", verbose_name=_("école"))
+    circonscription = models.ForeignKey(Circonscription, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships", verbose_name=_("circonscription"))
+    academie = models.ForeignKey(Academie, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships", verbose_name=_("académie"))
+    region = models.ForeignKey(RegionAcademique, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships", verbose_name=_("région académique"))
+    collectivite = models.ForeignKey(Collectivite, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships", verbose_name=_("collectivité"))
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships", verbose_name=_("éditeur"))
+    is_school_contact = models.BooleanField(_("correspondant ENT / directeur"), default=False)
+
+    TARGET_FIELDS = ("desk", "school", "circonscription", "academie", "region", "collectivite", "vendor")
+
+    class Meta:
+        verbose_name = _("appartenance")
+        verbose_name_plural = _("appartenances")
+        indexes = [models.Index(fields=["user", "role"])]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} — {self.target}"
+
+    @property
+    def target(self):
+        for field in self.TARGET_FIELDS:
+            value = getattr(self, field)
+            if value is not None:
+                return value
+        return None
+
+    def clean(self):
+        targets = [f for f in self.TARGET_FIELDS if getattr(self, f"{f}_id")]
+        if self.role == Role.ADMIN and not targets:
+            return  # a platform administrator needs no organisation
+        if len(targets) != 1:
+            raise ValidationError(_("Une appartenance vise exactement un guichet ou une organisation."))

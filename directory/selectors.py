@@ -1,0 +1,131 @@
+"""Reads of the directory. `perimeter_for(user)` is the single answer to "which schools and desks
+does this person act on, in which role"; every list of tickets, dashboards, exports and the API
+go through it."""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, field
+from functools import reduce
+
+from django.db.models import Q, QuerySet
+
+from .choices import Role
+from .models import ConventionSchool, Desk, Membership, School
+
+_SCOPE_FIELDS = ("school", "circonscription", "academie", "region", "collectivite", "vendor")
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One role over one organisation scope (a desk membership grants its owner's scope)."""
+
+    role: str
+    scope: str  # one of _SCOPE_FIELDS, or "all"
+    scope_id: int | None
+    desk_id: int | None = None
+    is_school_contact: bool = False
+
+
+@dataclass(frozen=True)
+class Perimeter:
+    user_id: int | None
+    everything: bool
+    grants: tuple[Grant, ...] = field(default_factory=tuple)
+
+    @property
+    def roles(self) -> frozenset[str]:
+        roles = {g.role for g in self.grants}
+        if self.everything:
+            roles.add(Role.ADMIN)
+        return frozenset(roles)
+
+    def has_role(self, *roles: str) -> bool:
+        return self.everything or any(g.role in roles for g in self.grants)
+
+    @property
+    def desk_ids(self) -> frozenset[int]:
+        """Desks the user is a member of (where their work lands)."""
+        return frozenset(g.desk_id for g in self.grants if g.desk_id)
+
+    def vendor_ids(self, roles=None) -> frozenset[int]:
+        return frozenset(g.scope_id for g in self._grants(roles) if g.scope == "vendor")
+
+    def _grants(self, roles):
+        return [g for g in self.grants if roles is None or g.role in roles]
+
+    def schools_q(self, prefix: str = "", roles=None) -> Q:
+        """A Q on School, or on a model with a school FK given `prefix="school__"`.
+
+        Built without queries: vendor coverage is a subquery evaluated by the database.
+        """
+        if self.everything:
+            return Q()
+        by_scope: dict[str, set[int]] = {}
+        for grant in self._grants(roles):
+            by_scope.setdefault(grant.scope, set()).add(grant.scope_id)
+        pk = f"{prefix}pk"
+        parts = []
+        if ids := by_scope.get("school"):
+            parts.append(Q(**{f"{pk}__in": sorted(ids)}))
+        for scope, path in (
+            ("circonscription", "circonscription_id"),
+            ("academie", "academie_id"),
+            ("region", "academie__region_id"),
+            ("collectivite", "collectivite_id"),
+        ):
+            if ids := by_scope.get(scope):
+                parts.append(Q(**{f"{prefix}{path}__in": sorted(ids)}))
+        if ids := by_scope.get("vendor"):
+            covered = ConventionSchool.objects.filter(convention__product__vendor_id__in=sorted(ids))
+            parts.append(Q(**{f"{pk}__in": covered.values("school_id")}))
+        if not parts:
+            return Q(**{f"{pk}__in": []})
+        return reduce(operator.or_, parts)
+
+    def schools(self, roles=None) -> QuerySet[School]:
+        return School.objects.filter(self.schools_q(roles=roles))
+
+    def covers_school(self, school: School, roles=None) -> bool:
+        return self.schools(roles).filter(pk=school.pk).exists()
+
+
+def _grant_from_membership(m: Membership) -> Grant:
+    if m.desk_id:
+        desk = m.desk
+        for scope in _SCOPE_FIELDS:
+            scope_id = getattr(desk, f"{scope}_id")
+            if scope_id:
+                return Grant(m.role, scope, scope_id, desk_id=desk.pk, is_school_contact=m.is_school_contact)
+    for scope in _SCOPE_FIELDS:
+        scope_id = getattr(m, f"{scope}_id")
+        if scope_id:
+            return Grant(m.role, scope, scope_id, is_school_contact=m.is_school_contact)
+    return Grant(m.role, "all", None)
+
+
+def perimeter_for(user) -> Perimeter:
+    """The user's perimeter, computed with one query and cached on the user object."""
+    if user is None or not user.is_authenticated:
+        return Perimeter(user_id=None, everything=False)
+    cached = getattr(user, "_perimeter", None)
+    if cached is not None:
+        return cached
+    memberships = list(Membership.objects.filter(user_id=user.pk).select_related("desk"))
+    grants = tuple(_grant_from_membership(m) for m in memberships)
+    everything = user.is_superuser or any(g.role == Role.ADMIN and g.scope == "all" for g in grants)
+    perimeter = Perimeter(user_id=user.pk, everything=everything, grants=grants)
+    user._perimeter = perimeter
+    return perimeter
+
+
+def desks_for(user) -> QuerySet[Desk]:
+    """Desks a user works on or supervises: their desk memberships and desks owned by their scopes."""
+    perimeter = perimeter_for(user)
+    if perimeter.everything:
+        return Desk.objects.all()
+    q = Q(pk__in=sorted(perimeter.desk_ids))
+    for grant in perimeter.grants:
+        if grant.scope in _SCOPE_FIELDS:
+            q |= Q(**{f"{grant.scope}_id": grant.scope_id})
+    return Desk.objects.filter(q)

@@ -1,0 +1,27 @@
+import pytest
+
+from directory.demo import build_demo_world
+
+DEMO_PASSWORD = "test-password-123"
+
+
+@pytest.fixture
+def world(db):
+    """The demo world (three conventions, one account per role), built in the test's transaction."""
+    return build_demo_world(DEMO_PASSWORD)
+
+
+@pytest.fixture
+def login(client, world):
+    def _login(username):
+        client.force_login(world.users[username])
+        return client
+
+    return _login
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Argon2 is deliberately slow; the suite creates many accounts.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

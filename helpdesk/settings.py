@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "channels",
     "huey.contrib.djhuey",
     "django_htmx",
+    "helpdesk",
     "directory",
     "tickets",
     "sla",

@@ -1,0 +1,1 @@
+"""Writes of the sla app: one function per action, atomic."""

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "directory",
     "tickets",
     "sla",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -233,15 +234,54 @@ X_FRAME_OPTIONS = "DENY"
 # --- REST framework -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "oauth2_provider.contrib.rest_framework.OAuth2Authentication",
+        "api.auth.ClientCredentialsAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "api.auth.HasScope"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ProblemAutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_client": ENV.get("API_THROTTLE_RATE", "1200/min")},
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Assistance ENT — API v1",
     "VERSION": "1.0.0",
+    "DESCRIPTION": "API des éditeurs et intégrations : tickets, interruptions de service, webhooks signés. "
+    "Guide : docs/api.md.",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "oauth2": {
+                "type": "oauth2",
+                "flows": {"clientCredentials": {"tokenUrl": "/api/v1/oauth/token/", "scopes": {
+                    "tickets:read": "Lire les tickets du périmètre",
+                    "tickets:write": "Agir sur les tickets du périmètre",
+                    "outages:write": "Déclarer et clore des interruptions",
+                }}},
+            },
+        },
+    },
+    "SECURITY": [{"oauth2": []}],
+    "AUTHENTICATION_WHITELIST": [],
+}
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        "tickets:read": "Lire les tickets du périmètre",
+        "tickets:write": "Agir sur les tickets du périmètre",
+        "outages:write": "Déclarer et clore des interruptions",
+    },
+    "DEFAULT_SCOPES": [],
+    "SCOPES_BACKEND_CLASS": "api.auth.ClientScopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": int(ENV.get("API_TOKEN_SECONDS", "3600")),
+    "PKCE_REQUIRED": True,
 }
 
 # --- Domain settings ----------------------------------------------------------------------------

@@ -1,0 +1,72 @@
+"""OAuth2 client credentials mapped to the client's service user, per-client scopes."""
+
+from django.utils.translation import gettext as _
+from oauth2_provider.contrib.rest_framework import OAuth2Authentication
+from oauth2_provider.scopes import BaseScopes
+from rest_framework import exceptions
+from rest_framework.permissions import BasePermission
+
+from . import conf
+
+
+class ClientCredentialsAuthentication(OAuth2Authentication):
+    """A client-credentials token has no user: act as the client's service user, so that the
+    ticket services and perimeters apply unchanged. Revoked clients are refused."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is None:
+            if request.META.get("HTTP_AUTHORIZATION", "").lower().startswith("bearer "):
+                raise exceptions.AuthenticationFailed(_("Jeton d'accès invalide ou expiré."))
+            return None
+        user, token = result
+        client = getattr(token.application, "api_client", None) if token.application_id else None
+        if client is None:
+            if user is None:
+                raise exceptions.AuthenticationFailed(_("Ce jeton n'est rattaché à aucun client d'API."))
+            return user, token
+        if not client.is_active or not client.service_user.is_active:
+            raise exceptions.AuthenticationFailed(_("Ce client d'API a été révoqué."))
+        request.api_client = client
+        return client.service_user, token
+
+
+class ClientScopes(BaseScopes):
+    """Each client may only obtain the scopes it was created with."""
+
+    def get_all_scopes(self):
+        return conf.SCOPES
+
+    def get_available_scopes(self, application=None, request=None, *args, **kwargs):
+        client = getattr(application, "api_client", None) if application is not None else None
+        if client is None:
+            return list(conf.SCOPES)
+        return [s for s in client.scope_list if s in conf.SCOPES] if client.is_active else []
+
+    def get_default_scopes(self, application=None, request=None, *args, **kwargs):
+        return self.get_available_scopes(application, request)
+
+
+class HasScope(BasePermission):
+    """`required_scopes` on the view, or `required_scopes_by_method` {method: [...]}; browser sessions
+    (no token) are not limited by scopes, only by the user's perimeter."""
+
+    message = None
+
+    def has_permission(self, request, view):
+        token = request.auth
+        if token is None or not hasattr(token, "scope"):
+            return True
+        scopes = self.required(request, view)
+        if not scopes or token.is_valid(scopes):
+            return True
+        self.message = _("Ce jeton n'a pas la portée requise : %(scopes)s.") % {"scopes": " ".join(scopes)}
+        return False
+
+    @staticmethod
+    def required(request, view):
+        by_method = getattr(view, "required_scopes_by_method", None)
+        if by_method is not None:
+            key = "read" if request.method in ("GET", "HEAD", "OPTIONS") else "write"
+            return by_method.get(request.method) or by_method.get(key) or []
+        return getattr(view, "required_scopes", [])

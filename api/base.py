@@ -1,0 +1,44 @@
+"""Shared pieces of every API view: body size limit, strict input, idempotent POST."""
+
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+from rest_framework.generics import GenericAPIView
+
+from . import conf
+from .idempotency import IdempotentMixin
+from .problems import PayloadTooLarge
+
+
+class ApiView(IdempotentMixin, GenericAPIView):
+    max_body_bytes = None  # default conf.max_json_bytes()
+
+    def initial(self, request, *args, **kwargs):
+        limit = self.max_body_bytes or conf.max_json_bytes()
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            raise PayloadTooLarge(limit)
+        super().initial(request, *args, **kwargs)
+
+    @property
+    def api_client(self):
+        return getattr(self.request, "api_client", None)
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know (a typo must not be silently ignored)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": [_("Un objet JSON est attendu.")]})
+        allowed = {name for name, field in self.fields.items() if not field.read_only}
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise serializers.ValidationError({name: [_("Champ inconnu.")] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    to_internal_value = StrictSerializer.to_internal_value

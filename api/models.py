@@ -1,0 +1,150 @@
+"""API clients, idempotency keys and outbound webhooks.
+
+An API client is a django-oauth-toolkit Application (client credentials, hashed secret) plus a
+service user holding agent memberships on the client's desks: the ticket services and perimeters
+then apply to machine clients exactly as to people.
+"""
+
+import base64
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from oauth2_provider.settings import oauth2_settings
+
+from directory.models import Desk, Vendor
+
+
+class ApiClient(models.Model):
+    application = models.OneToOneField(
+        oauth2_settings.APPLICATION_MODEL, on_delete=models.CASCADE, related_name="api_client",
+        verbose_name=_("application OAuth2"),
+    )
+    name = models.CharField(_("nom"), max_length=160)
+    service_user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_client", verbose_name=_("compte de service"),
+    )
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, null=True, blank=True, related_name="api_clients", verbose_name=_("éditeur"))
+    desk = models.ForeignKey(Desk, on_delete=models.PROTECT, null=True, blank=True, related_name="api_clients", verbose_name=_("guichet"))
+    scopes = models.CharField(_("portées"), max_length=255, help_text=_("Séparées par des espaces."))
+    owner_email = models.EmailField(_("adresse du responsable"), blank=True, help_text=_("Reçoit les avis (webhooks désactivés…)."))
+    throttle_rate = models.CharField(_("débit autorisé"), max_length=32, blank=True, help_text=_("Ex. 600/min ; vide : valeur par défaut."))
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("client d'API")
+        verbose_name_plural = _("clients d'API")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="api_client_one_owner",
+                condition=Q(vendor__isnull=False, desk__isnull=True) | Q(vendor__isnull=True, desk__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class IdempotencyKey(models.Model):
+    """One row per (client user, key), inserted before the request runs: the unique constraint is
+    what makes concurrent retries create exactly one resource."""
+
+    class State(models.TextChoices):
+        IN_FLIGHT = "in_flight", _("en cours")
+        DONE = "done", _("terminée")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=500)
+    fingerprint = models.CharField(max_length=64)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.IN_FLIGHT)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.BinaryField(null=True, blank=True)
+    response_headers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("clé d'idempotence")
+        verbose_name_plural = _("clés d'idempotence")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique")]
+
+
+class WebhookEvent(models.TextChoices):
+    TICKET_OPENED = "ticket.opened", _("Ticket ouvert")
+    TICKET_ESCALATED = "ticket.escalated", _("Ticket escaladé")
+    TICKET_UPDATED = "ticket.updated", _("Ticket modifié")
+    TICKET_COMMENTED = "ticket.commented", _("Ticket commenté")
+    TICKET_SENT_BACK = "ticket.sent_back", _("Ticket renvoyé au niveau inférieur")
+    TICKET_RESOLVED = "ticket.resolved", _("Ticket résolu")
+    TICKET_CLOSED = "ticket.closed", _("Ticket clos")
+    SLA_WARNING = "sla.warning", _("Alerte de délai")
+    SLA_BREACHED = "sla.breached", _("Délai dépassé")
+    OUTAGE_OPENED = "outage.opened", _("Interruption de service ouverte")
+    OUTAGE_CLOSED = "outage.closed", _("Interruption de service close")
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+class WebhookSubscription(models.Model):
+    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="webhooks", verbose_name=_("client d'API"))
+    url = models.URLField(_("URL"), max_length=500)
+    events = models.JSONField(_("événements"), default=list)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    secret = models.CharField(_("secret de signature"), max_length=80, default=new_webhook_secret)
+    is_active = models.BooleanField(_("active"), default=True)
+    consecutive_failures = models.PositiveIntegerField(_("échecs consécutifs"), default=0)
+    disabled_at = models.DateTimeField(_("désactivée le"), null=True, blank=True)
+    disabled_reason = models.CharField(_("motif de désactivation"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("abonnement webhook")
+        verbose_name_plural = _("abonnements webhook")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.client} → {self.url}"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one subscription: the same webhook-id for every attempt."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("à envoyer")
+        SUCCEEDED = "succeeded", _("livrée")
+        FAILED = "failed", _("abandonnée")
+
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("abonnement"))
+    webhook_id = models.CharField(_("webhook-id"), max_length=64, unique=True)
+    event_type = models.CharField(_("événement"), max_length=32, choices=WebhookEvent.choices)
+    payload = models.JSONField(_("contenu"))
+    status = models.CharField(_("statut"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveIntegerField(_("tentatives"), default=0)
+    next_attempt_at = models.DateTimeField(_("prochaine tentative"), null=True, blank=True, db_index=True)
+    last_status_code = models.PositiveSmallIntegerField(_("dernier code HTTP"), null=True, blank=True)
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+    log = models.JSONField(_("journal des tentatives"), default=list, blank=True)
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("livrée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("livraison webhook")
+        verbose_name_plural = _("livraisons webhook")
+        ordering = ["-created_at"]

@@ -1,0 +1,1 @@
+"""Wire the webhooks into the tickets outbox when that app provides it."""

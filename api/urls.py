@@ -1,0 +1,21 @@
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from oauth2_provider import views as oauth2_views
+
+from . import problems, views_webhooks
+
+app_name = "api"
+
+urlpatterns = [
+    path("oauth/token/", oauth2_views.TokenView.as_view(), name="token"),
+    path("oauth/revoke/", oauth2_views.RevokeTokenView.as_view(), name="revoke-token"),
+    path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("webhooks/", views_webhooks.WebhookListView.as_view(), name="webhooks"),
+    path("webhooks/<int:pk>/", views_webhooks.WebhookDetailView.as_view(), name="webhook"),
+    path("webhooks/<int:pk>/rotate-secret/", views_webhooks.WebhookRotateSecretView.as_view(), name="webhook-rotate"),
+    path("webhooks/<int:pk>/deliveries/", views_webhooks.WebhookDeliveriesView.as_view(), name="webhook-deliveries"),
+]
+
+# Anything else under /api/v1/ answers with a problem, not the HTML 404 page.
+urlpatterns.append(re_path(r"^.*$", problems.not_found))

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -34,6 +35,12 @@ DATA_DIR = Path(ENV.get("HELPDESK_DATA_DIR", BASE_DIR / "var"))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 if PRODUCTION:
+    # Fail at start-up with the variable's name rather than later with a KeyError or a 400.
+    for _required in ("SECRET_KEY", "ALLOWED_HOSTS"):
+        if not ENV.get(_required, "").strip():
+            raise ImproperlyConfigured(
+                f"HELPDESK_PROFILE=production needs the {_required} environment variable (see docs/deploy.md)."
+            )
     SECRET_KEY = ENV["SECRET_KEY"]
     DEBUG = env_bool("DEBUG", False)
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
@@ -102,7 +109,18 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 if ENV.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(ENV["DATABASE_URL"], conn_max_age=60)}
+    # Under ASGI every request runs in its own thread: persistent connections would pile up, so
+    # connections are closed after each request unless DB_CONN_MAX_AGE says otherwise.
+    DATABASES = {
+        "default": dj_database_url.parse(
+            ENV["DATABASE_URL"],
+            conn_max_age=int(ENV.get("DB_CONN_MAX_AGE", "0")),
+            conn_health_checks=True,
+        )
+    }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {})
+        DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 10)
 else:
     DATABASES = {
         "default": {
@@ -128,24 +146,32 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, cache, Huey ---------------------------------------------------------
 REDIS_URL = ENV.get("REDIS_URL")
+# Parallel test workers (pytest-xdist) share one Redis: each gets its own key space.
+REDIS_PREFIX = "helpdesk" + (f"-{ENV['PYTEST_XDIST_WORKER']}" if ENV.get("PYTEST_XDIST_WORKER") else "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_PREFIX}:asgi"},
         }
     }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_PREFIX,
         }
     }
     HUEY = {
         "huey_class": "huey.RedisHuey",
-        "name": "helpdesk",
+        "name": REDIS_PREFIX,
         "url": REDIS_URL,
-        "immediate": False,
+        "immediate": env_bool("HUEY_IMMEDIATE", False),
+        # Each `manage.py run_huey` process; several processes may run on several hosts.
+        "consumer": {
+            "workers": int(ENV.get("HUEY_WORKERS", "4")),
+            "worker_type": "thread",
+        },
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -193,8 +219,34 @@ STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(ENV.get("MEDIA_ROOT", DATA_DIR / "media"))
+# Attachments: local disk (MEDIA_ROOT) by default, S3-compatible object storage with
+# HELPDESK_STORAGE=s3 (django-storages; bucket and credentials from the AWS_* variables).
+HELPDESK_STORAGE = ENV.get("HELPDESK_STORAGE", "local").strip().lower()
+if HELPDESK_STORAGE == "s3":
+    if not ENV.get("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("HELPDESK_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME (see docs/deploy.md).")
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ENV["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": ENV.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": ENV.get("AWS_S3_REGION_NAME") or None,
+            "access_key": ENV.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": ENV.get("AWS_SECRET_ACCESS_KEY") or None,
+            "location": ENV.get("AWS_LOCATION", "attachments"),
+            # Attachments are private: signed, short-lived URLs; never overwrite a stored file.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": int(ENV.get("AWS_QUERYSTRING_EXPIRE", "300")),
+            "file_overwrite": False,
+        },
+    }
+elif HELPDESK_STORAGE == "local":
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    raise ImproperlyConfigured(f"HELPDESK_STORAGE must be 'local' or 's3', not {HELPDESK_STORAGE!r}.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -227,6 +279,9 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = int(ENV.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+    SECURE_REFERRER_POLICY = "same-origin"
+    # Static files are hashed by collectstatic: browsers may keep them for a year.
+    WHITENOISE_MAX_AGE = 31536000
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

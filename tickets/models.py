@@ -1,0 +1,364 @@
+"""The ticket, its workflow (django-fsm, state protected), the append-only timeline, comments,
+attachments, links, the outbox and in-app notifications.
+
+State changes only happen through `tickets.services` (which also bumps `version` and writes the
+timeline event): the FSM methods below only declare which state moves are legal.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from directory.choices import Category, Level
+
+
+class Impact(models.IntegerChoices):
+    HIGH = 1, _("Élevé — toute l'école ou un service entier")
+    MEDIUM = 2, _("Moyen — une classe ou un groupe")
+    LOW = 3, _("Faible — une personne")
+
+
+class Urgency(models.IntegerChoices):
+    HIGH = 1, _("Élevée — bloquant, pas de contournement")
+    MEDIUM = 2, _("Moyenne — gênant, contournement possible")
+    LOW = 3, _("Faible — peut attendre")
+
+
+class Priority(models.IntegerChoices):
+    P1 = 1, _("P1 — critique")
+    P2 = 2, _("P2 — haute")
+    P3 = 3, _("P3 — normale")
+    P4 = 4, _("P4 — basse")
+
+
+def priority_for(impact: int, urgency: int) -> int:
+    """ITIL matrix: impact × urgency → P1..P4 (high/high = P1, low/low = P4)."""
+    return min(int(impact) + int(urgency) - 1, 4)
+
+
+class State(models.TextChoices):
+    NEW = "new", _("Nouveau")
+    IN_PROGRESS = "in_progress", _("En cours")
+    WAITING_REQUESTER = "waiting_requester", _("En attente du demandeur")
+    RESOLVED = "resolved", _("Résolu")
+    CLOSED = "closed", _("Clos")
+    CANCELLED = "cancelled", _("Annulé")
+
+
+OPEN_STATES = (State.NEW, State.IN_PROGRESS, State.WAITING_REQUESTER)
+TERMINAL_STATES = (State.CLOSED, State.CANCELLED)
+WORKING = [State.NEW, State.IN_PROGRESS]
+ACTIVE = [State.NEW, State.IN_PROGRESS, State.WAITING_REQUESTER]
+
+QUALIFICATION_FIELDS = (
+    "steps_to_reproduce", "expected_behaviour", "observed_behaviour",
+    "users_affected", "first_seen_at", "browser_device",
+)
+
+
+class TicketCounter(models.Model):
+    """One row per year; `last` is bumped atomically to number references (gaps are tolerated)."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class Ticket(FSMModelMixin, models.Model):
+    State = State
+    Priority = Priority
+    Impact = Impact
+    Urgency = Urgency
+    Category = Category
+
+    reference = models.CharField(_("référence"), max_length=20, unique=True, editable=False)
+    school = models.ForeignKey("directory.School", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("école"))
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_tickets", verbose_name=_("demandeur"))
+    contact = models.CharField(_("contact"), max_length=200, blank=True, help_text=_("Qui joindre et comment (téléphone, horaires)."))
+    title = models.CharField(_("titre"), max_length=200)
+    description = models.TextField(_("description"), help_text=_("Markdown ; nettoyé à l'affichage."))
+    category = models.CharField(_("catégorie"), max_length=32, choices=Category.choices)
+    service = models.CharField(_("service ou module ENT concerné"), max_length=120, blank=True)
+    impact = models.PositiveSmallIntegerField(_("impact"), choices=Impact.choices, default=Impact.LOW)
+    urgency = models.PositiveSmallIntegerField(_("urgence"), choices=Urgency.choices, default=Urgency.MEDIUM)
+    priority = models.PositiveSmallIntegerField(_("priorité"), choices=Priority.choices, default=Priority.P3)
+    convention = models.ForeignKey("directory.Convention", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets", verbose_name=_("convention"))
+    via = models.CharField(_("canal"), max_length=16, default="web")
+
+    state = FSMField(_("état"), max_length=20, choices=State.choices, default=State.NEW, protected=True)
+    level = models.PositiveSmallIntegerField(_("niveau"), choices=Level.choices, default=Level.SCHOOL)
+    desk = models.ForeignKey("directory.Desk", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets", verbose_name=_("guichet"))
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_tickets", verbose_name=_("pris en charge par"))
+    version = models.PositiveIntegerField(_("version"), default=1)
+    # Once true, observers (local trainers) of the area follow the ticket.
+    reached_vendor = models.BooleanField(_("transmis à l'éditeur"), default=False)
+
+    # Qualification (required before a vendor desk receives the ticket)
+    steps_to_reproduce = models.TextField(_("étapes pour reproduire"), blank=True)
+    expected_behaviour = models.TextField(_("résultat attendu"), blank=True)
+    observed_behaviour = models.TextField(_("résultat observé"), blank=True)
+    users_affected = models.PositiveIntegerField(_("nombre d'utilisateurs concernés"), null=True, blank=True)
+    first_seen_at = models.DateTimeField(_("constaté pour la première fois le"), null=True, blank=True)
+    browser_device = models.CharField(_("navigateur et appareil"), max_length=200, blank=True)
+    malfunction_proven = models.BooleanField(_("dysfonctionnement avéré"), default=False)
+    no_solution_found = models.BooleanField(_("aucune solution trouvée aux niveaux inférieurs"), default=False)
+
+    vendor_reference = models.CharField(_("référence chez l'éditeur"), max_length=80, blank=True)
+    duplicate_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates", verbose_name=_("doublon de"))
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("incident majeur parent"))
+
+    resolution_summary = models.TextField(_("résumé de la résolution"), blank=True)
+    resolved_by_desk = models.ForeignKey("directory.Desk", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("résolu par le guichet"))
+    cancel_reason = models.TextField(_("motif d'annulation"), blank=True)
+
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("mis à jour le"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("résolu le"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("clos le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["priority", "created_at"]
+        indexes = [
+            models.Index(fields=["desk", "state", "priority", "created_at"], name="ticket_queue_idx"),
+            models.Index(fields=["school", "state"], name="ticket_school_state_idx"),
+            models.Index(fields=["requester", "state"], name="ticket_requester_idx"),
+            models.Index(fields=["state", "resolved_at"], name="ticket_state_resolved_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(name="ticket_level_0_3", condition=models.Q(level__lte=3)),
+            models.CheckConstraint(name="ticket_not_own_duplicate", condition=~models.Q(duplicate_of=models.F("pk"))),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} — {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def qualification_missing(self) -> list[str]:
+        return [f for f in QUALIFICATION_FIELDS if getattr(self, f) in (None, "")]
+
+    # --- FSM: legal state moves only; services do the rest -------------------------------------
+    @transition(field=state, source=WORKING, target=State.IN_PROGRESS)
+    def fsm_take(self):
+        pass
+
+    @transition(field=state, source=WORKING, target=State.WAITING_REQUESTER)
+    def fsm_request_info(self):
+        pass
+
+    @transition(field=state, source=State.WAITING_REQUESTER, target=State.IN_PROGRESS)
+    def fsm_answer(self):
+        pass
+
+    @transition(field=state, source=ACTIVE, target=None)
+    def fsm_comment(self):
+        pass
+
+    @transition(field=state, source=WORKING, target=None)
+    def fsm_route(self):
+        pass
+
+    @transition(field=state, source=WORKING, target=State.IN_PROGRESS)
+    def fsm_escalate(self):
+        pass
+
+    @transition(field=state, source=WORKING, target=State.IN_PROGRESS)
+    def fsm_send_back(self):
+        pass
+
+    @transition(field=state, source=ACTIVE, target=State.RESOLVED)
+    def fsm_resolve(self):
+        pass
+
+    @transition(field=state, source=State.RESOLVED, target=State.CLOSED)
+    def fsm_confirm(self):
+        pass
+
+    @transition(field=state, source=[State.RESOLVED, State.CLOSED], target=State.IN_PROGRESS)
+    def fsm_reopen(self):
+        pass
+
+    @transition(field=state, source=State.RESOLVED, target=State.CLOSED)
+    def fsm_auto_close(self):
+        pass
+
+    @transition(field=state, source=ACTIVE, target=State.CANCELLED)
+    def fsm_cancel(self):
+        pass
+
+    @transition(field=state, source=ACTIVE, target=None)
+    def fsm_link(self):
+        pass
+
+
+class EventKind(models.TextChoices):
+    OPENED = "opened", _("Ticket ouvert")
+    TAKEN = "taken", _("Pris en charge")
+    COMMENTED = "commented", _("Réponse publique")
+    NOTE = "note", _("Note interne")
+    INFO_REQUESTED = "info_requested", _("Demande d'information")
+    ANSWERED = "answered", _("Réponse du demandeur")
+    ROUTED = "routed", _("Réorienté")
+    ESCALATED = "escalated", _("Transmis au niveau supérieur")
+    SENT_BACK = "sent_back", _("Renvoyé au niveau inférieur")
+    RESOLVED = "resolved", _("Résolu")
+    CONFIRMED = "confirmed", _("Résolution confirmée")
+    REOPENED = "reopened", _("Réouvert")
+    AUTO_CLOSED = "auto_closed", _("Clos automatiquement")
+    CANCELLED = "cancelled", _("Annulé")
+    LINKED_DUPLICATE = "linked_duplicate", _("Marqué comme doublon")
+    PARENT_SET = "parent_set", _("Rattaché à un incident majeur")
+    QUALIFIED = "qualified", _("Qualification mise à jour")
+    VENDOR_REFERENCE = "vendor_reference", _("Référence éditeur enregistrée")
+    ATTACHED = "attached", _("Pièce jointe ajoutée")
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Le journal d'un ticket ne se modifie pas.")
+
+    def delete(self):
+        raise TypeError("Le journal d'un ticket ne s'efface pas.")
+
+    update.queryset_only = True
+    delete.queryset_only = True
+
+
+class TicketEvent(models.Model):
+    """One line of a ticket's timeline. Append-only: the full history is rebuilt from it."""
+
+    Kind = EventKind
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    kind = models.CharField(max_length=24, choices=EventKind.choices)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    from_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    to_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    from_desk = models.ForeignKey("directory.Desk", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    to_desk = models.ForeignKey("directory.Desk", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    public = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(help_text="Version of the ticket after this event.")
+    payload = models.JSONField(default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["ticket", "id"]
+        indexes = [models.Index(fields=["ticket", "to_desk"], name="event_ticket_desk_idx")]
+        constraints = [models.UniqueConstraint(fields=["ticket", "version"], name="event_one_per_version")]
+
+    def __str__(self):
+        return f"{self.ticket_id} v{self.version} {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("Le journal d'un ticket ne se modifie pas.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Le journal d'un ticket ne s'efface pas.")
+
+
+class Comment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="comments")
+    event = models.OneToOneField(TicketEvent, on_delete=models.PROTECT, related_name="comment")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    body = models.TextField(_("message"))
+    public = models.BooleanField(_("public"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["ticket", "id"]
+
+
+def attachment_path(instance, filename):
+    # Never the uploaded name: a random name without extension, under a year folder.
+    return f"attachments/{timezone.now():%Y/%m}/{secrets.token_hex(16)}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="attachments")
+    event = models.OneToOneField(TicketEvent, on_delete=models.PROTECT, related_name="attachment")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    public = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["ticket", "id"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class OutboxMessage(models.Model):
+    """A notification to deliver after commit (written in the transition's transaction)."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Courriel")
+        IN_APP = "in_app", _("Notification dans l'application")
+        WEBSOCKET = "websocket", _("Mise à jour en direct")
+        WEBHOOK = "webhook", _("Événement pour les webhooks")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("À envoyer")
+        SENT = "sent", _("Envoyé")
+        SKIPPED = "skipped", _("Sans destinataire")
+        DEAD = "dead", _("Abandonné")
+
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    event_name = models.CharField(max_length=40)
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, null=True, blank=True, related_name="outbox")
+    event = models.ForeignKey(TicketEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="outbox")
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx")]
+
+    @property
+    def kind(self) -> str:
+        return self.event_name
+
+    def __str__(self):
+        return f"{self.channel} {self.event_name} #{self.pk} ({self.status})"
+
+
+class Notification(models.Model):
+    """In-app notification (the bell), created when an in_app outbox message is delivered."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications")
+    event = models.ForeignKey(TicketEvent, on_delete=models.PROTECT, null=True, related_name="notifications")
+    outbox = models.ForeignKey(OutboxMessage, on_delete=models.SET_NULL, null=True, related_name="+")
+    verb = models.CharField(max_length=40)
+    message = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+        constraints = [models.UniqueConstraint(fields=["outbox", "user"], name="notification_once_per_message")]

@@ -1,0 +1,107 @@
+"""Reads of tickets, always scoped through `perimeter_for(user)`.
+
+Each selector builds one queryset (the perimeter costs one query, cached on the user): listing a
+page costs the same number of queries whatever its size.
+"""
+
+from __future__ import annotations
+
+import operator
+from functools import reduce
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from directory.choices import Role
+from directory.selectors import perimeter_for
+
+from .models import ACTIVE, Comment, State, Ticket, TicketEvent
+from .permissions import can_see_internal
+
+LIST_RELATED = ("school", "desk", "assignee", "requester")
+
+
+def _base() -> QuerySet[Ticket]:
+    return Ticket.objects.select_related(*LIST_RELATED)
+
+
+def visibility_q(user) -> Q | None:
+    """The Q of tickets `user` may read; None means everything."""
+    p = perimeter_for(user)
+    if p.everything:
+        return None
+    parts = [Q(requester_id=user.pk)]
+    # School contacts / directors: the whole school.
+    contact_schools = sorted({g.scope_id for g in p.grants if g.is_school_contact and g.scope == "school"})
+    if contact_schools:
+        parts.append(Q(school_id__in=contact_schools))
+    # Agents: their desks, and the schools of their (non-vendor) organisation.
+    if p.desk_ids:
+        parts.append(Q(desk_id__in=sorted(p.desk_ids)))
+    agent_grants = [g for g in p.grants if g.role == Role.AGENT and g.scope != "vendor"]
+    if agent_grants:
+        parts.append(type(p)(p.user_id, False, tuple(agent_grants)).schools_q("school__", roles={Role.AGENT}))
+    # Vendor agents: only tickets that reached one of their vendor's desks.
+    vendor_ids = sorted(p.vendor_ids({Role.AGENT}))
+    if vendor_ids:
+        parts.append(Q(desk__vendor_id__in=vendor_ids))
+        parts.append(Exists(TicketEvent.objects.filter(ticket_id=OuterRef("pk"), to_desk__vendor_id__in=vendor_ids)))
+    # Managers and DPOs read within their perimeter.
+    if p.has_role(Role.MANAGER, Role.DPO):
+        parts.append(p.schools_q("school__", roles={Role.MANAGER, Role.DPO}))
+    # Observers (local trainers): tickets of their area that reached the vendor.
+    if p.has_role(Role.OBSERVER):
+        parts.append(Q(reached_vendor=True) & p.schools_q("school__", roles={Role.OBSERVER}))
+    return reduce(operator.or_, parts)
+
+
+def visible_to(user) -> QuerySet[Ticket]:
+    if user is None or not user.is_authenticated:
+        return Ticket.objects.none()
+    q = visibility_q(user)
+    return _base() if q is None else _base().filter(q)
+
+
+def actionable_by(user) -> QuerySet[Ticket]:
+    """The user's work queue: open tickets at their desks, and their own tickets awaiting them."""
+    if user is None or not user.is_authenticated:
+        return Ticket.objects.none()
+    p = perimeter_for(user)
+    parts = []
+    desk_ids = sorted({g.desk_id for g in p.grants if g.role == Role.AGENT and g.desk_id})
+    if desk_ids:
+        parts.append(Q(desk_id__in=desk_ids, state__in=ACTIVE))
+    parts.append(Q(requester_id=user.pk, state__in=[State.WAITING_REQUESTER, State.RESOLVED]))
+    return _base().filter(reduce(operator.or_, parts)).order_by("priority", "created_at", "pk")
+
+
+def ticket_for(user, reference: str) -> Ticket:
+    """One visible ticket by reference; raises Ticket.DoesNotExist (→ 404) otherwise."""
+    return visible_to(user).get(reference=reference)
+
+
+def timeline_for(user, ticket: Ticket) -> QuerySet[TicketEvent]:
+    """The ticket's events the user may read (internal notes only for agents/managers)."""
+    qs = ticket.events.select_related("actor", "from_desk", "to_desk").order_by("id")
+    if not can_see_internal(user, ticket):
+        qs = qs.filter(public=True)
+    return qs
+
+
+def comments_for(user, ticket: Ticket) -> QuerySet[Comment]:
+    qs = ticket.comments.select_related("author").order_by("id")
+    if not can_see_internal(user, ticket):
+        qs = qs.filter(public=True)
+    return qs
+
+
+def attachments_for(user, ticket: Ticket):
+    qs = ticket.attachments.select_related("uploaded_by").order_by("id")
+    if not can_see_internal(user, ticket):
+        qs = qs.filter(public=True)
+    return qs
+
+
+def unread_notifications(user):
+    from .models import Notification
+
+    return Notification.objects.filter(user=user, read_at__isnull=True).select_related("ticket")

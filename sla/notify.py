@@ -1,0 +1,19 @@
+"""What happens when a clock event is raised: the ticket's timeline and the desk's notifications.
+
+The ticket side lives in the tickets app (its timeline and outbox); this module is the one place
+that talks to it, so that the clock engine stays independent of the ticket workflow."""
+
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger("sla.events")
+
+
+def clock_event_raised(clock, event):
+    log.info("sla clock %s %s run %s at %s", clock.pk, event.kind, event.run, event.at.isoformat())
+    ticket_id = getattr(clock, "ticket_id", None)
+    if ticket_id:
+        from .ticket_bridge import write_timeline
+
+        write_timeline(clock, event)

@@ -1,0 +1,69 @@
+"""Admin: read-mostly. Workflow changes go through the services (the state field is protected and
+the timeline is append-only), so tickets and events are not editable here."""
+
+from django.contrib import admin
+
+from .models import Attachment, Comment, Notification, OutboxMessage, Ticket, TicketEvent
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = TicketEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "kind", "actor", "from_state", "to_state", "from_level", "to_level", "to_desk", "public")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(ReadOnlyAdmin):
+    list_display = ("reference", "title", "school", "state", "level", "desk", "priority", "created_at")
+    list_filter = ("state", "level", "category", "priority")
+    search_fields = ("reference", "title", "school__uai", "school__name", "vendor_reference")
+    list_select_related = ("school", "desk")
+    inlines = [EventInline]
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(ReadOnlyAdmin):
+    list_display = ("ticket", "version", "kind", "actor", "at", "public")
+    list_filter = ("kind", "public")
+    list_select_related = ("ticket", "actor")
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyAdmin):
+    list_display = ("ticket", "author", "public", "created_at")
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdmin):
+    list_display = ("ticket", "original_name", "content_type", "size", "created_at")
+
+
+@admin.register(OutboxMessage)
+class OutboxAdmin(admin.ModelAdmin):
+    list_display = ("id", "channel", "event_name", "ticket", "status", "attempts", "next_attempt_at")
+    list_filter = ("channel", "status", "event_name")
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields if f.name not in ("status", "next_attempt_at")]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ("user", "ticket", "verb", "created_at", "read_at")

@@ -1,0 +1,95 @@
+"""Attachments: size limit, type detected from the content (never from the name), random storage
+names. Served only by `views.download_attachment` (perimeter checked, download, nosniff)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from .models import Attachment, EventKind
+
+ALLOWED_MIME = {
+    "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf",
+    "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.oasis.opendocument.presentation", "application/zip",
+}
+# Markup a browser could render or execute: refused even when it looks like text.
+_MARKUP = re.compile(rb"<\s*(!doctype|html|svg|\?xml|script|body|iframe|xml)", re.IGNORECASE)
+
+
+def max_bytes() -> int:
+    return int(settings.HELPDESK["ATTACHMENT_MAX_BYTES"])
+
+
+def detect_type(data: bytes, name: str) -> str:
+    """The MIME type from the content, or ValidationError naming the refused file."""
+    kind = filetype.guess(data)
+    if kind is not None:
+        if kind.mime not in ALLOWED_MIME:
+            raise ValidationError({"file": f"« {name} » : type de fichier non autorisé ({kind.mime})."})
+        return kind.mime
+    if b"\x00" in data[:8192]:
+        raise ValidationError({"file": f"« {name} » : type de fichier non reconnu, donc refusé."})
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise ValidationError({"file": f"« {name} » : type de fichier non reconnu, donc refusé."}) from None
+    if _MARKUP.search(data[:65536]):
+        raise ValidationError({"file": f"« {name} » : les fichiers HTML, SVG ou XML sont refusés."})
+    del text
+    return "text/csv" if name.lower().endswith(".csv") else "text/plain"
+
+
+def _clean_name(name: str) -> str:
+    name = (name or "fichier").replace("\\", "/").rsplit("/", 1)[-1]
+    name = re.sub(r"[\x00-\x1f\"<>|:*?]", "_", name).strip() or "fichier"
+    return name[:200]
+
+
+@transaction.atomic
+def add_attachment(ticket, *, actor, upload, public=True, expected_version=None) -> Attachment:
+    """Attach an uploaded file (Django UploadedFile or any object with .name and .read())."""
+    from . import services
+    from .permissions import check
+
+    limit = max_bytes()
+    name = _clean_name(getattr(upload, "name", "fichier"))
+    size = getattr(upload, "size", None)
+    if size is not None and size > limit:
+        raise ValidationError({"file": f"« {name} » dépasse la taille maximale de {limit // (1024 * 1024)} Mo."})
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationError({"file": f"« {name} » dépasse la taille maximale de {limit // (1024 * 1024)} Mo."})
+    if not data:
+        raise ValidationError({"file": f"« {name} » est vide."})
+    mime = detect_type(data, name)
+
+    t = services._lock(ticket, expected_version)
+    check("add_attachment", actor, t)
+    from .permissions import is_agent_at_desk
+
+    if not public and not is_agent_at_desk(actor, t) and not getattr(actor, "is_superuser", False):
+        public = True  # only agents attach internal files
+    before = services._snapshot(t)
+    event = services._commit(t, before, actor=actor, kind=EventKind.ATTACHED, public=public,
+                             payload={"name": name, "size": len(data), "content_type": mime})
+    attachment = Attachment(
+        ticket=t, event=event, uploaded_by=actor, original_name=name, content_type=mime, size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(), public=public,
+    )
+    attachment.file.save("upload", ContentFile(data), save=False)
+    attachment.save()
+    return attachment

@@ -34,3 +34,13 @@ bench: migrate
 
 clean:
 	rm -rf $(VENV) var
+
+# The whole suite in the production profile on a throw-away PostgreSQL + Redis (Debian packages
+# installed if missing, servers on loopback in a temporary directory, stopped afterwards).
+.PHONY: test-postgres backup-check
+test-postgres: setup
+	scripts/test_postgres.sh $(PYTEST_ARGS)
+
+# Backup and restore drill (pg_dump/pg_restore and SQLite .backup), see docs/deploy.md.
+backup-check: setup
+	scripts/backup_restore_check.sh

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
 PYTEST_ARGS ?=
 
-.PHONY: setup run test lock migrate bench clean
+.PHONY: setup assets browser run test lock migrate bench clean
 
 $(VENV)/.installed: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,7 +13,22 @@ $(VENV)/.installed: requirements.lock
 	$(VENV)/bin/uv pip sync --quiet --python $(PY) requirements.lock
 	touch $@
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed assets
+
+# Browser assets of the web UI (htmx, Chart.js) from the npm registry, pinned with integrity hashes
+# in web/frontend/package-lock.json; nothing third-party is committed.
+ASSETS := web/frontend/node_modules/.installed
+$(ASSETS): web/frontend/package-lock.json
+	$(PY) web/frontend/install_assets.py
+	touch $@
+
+assets: $(ASSETS)
+
+# Debian's Chromium for the end-to-end tests (Playwright drives it; no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || \
+	  (apt-get install -y chromium >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y chromium >/dev/null 2>&1)) || \
+	  echo "Chromium could not be installed: the browser tests will be skipped."
 
 migrate: setup
 	$(PY) manage.py migrate --noinput
@@ -22,7 +37,7 @@ run: migrate
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py serve --host 127.0.0.1 --port 8000
 
-test: setup
+test: setup browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Re-resolve the pinned dependencies after editing requirements.in.

@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "tickets",
     "sla",
     "api",
+    "dsfr",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -85,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -102,6 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "web.context_processors.ui",
             ],
         },
     },
@@ -218,6 +222,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Third-party browser assets come from the npm registry through `make assets` (never committed).
+FRONTEND_MODULES = BASE_DIR / "web" / "frontend" / "node_modules"
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/htmx", FRONTEND_MODULES / "htmx.org" / "dist"),
+    ("vendor/chartjs", FRONTEND_MODULES / "chart.js" / "dist"),
+]
+SILENCED_SYSTEM_CHECKS = ["staticfiles.W004"]  # vendor dirs are absent until `make assets` ran
 MEDIA_ROOT = Path(ENV.get("MEDIA_ROOT", DATA_DIR / "media"))
 # Attachments: local disk (MEDIA_ROOT) by default, S3-compatible object storage with
 # HELPDESK_STORAGE=s3 (django-storages; bucket and credentials from the AWS_* variables).
@@ -357,3 +369,52 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": ENV.get("LOG_LEVEL", "INFO")},
     "loggers": {"huey": {"level": "WARNING"}},
 }
+
+# --- Web UI: theme, CSP, optional OpenID Connect ------------------------------------------------
+# "neutral" by default; "dsfr" (Système de design de l'État) is reserved to State websites
+# (an académie running the desk), per the DSFR terms of use.
+HELPDESK_THEME = ENV.get("HELPDESK_THEME", "neutral").strip().lower()
+HELPDESK_OPERATOR = ENV.get("HELPDESK_OPERATOR", "Assistance ENT")
+# Legal notice shown on the sign-in page (mentions d'information): who processes the data.
+HELPDESK_DATA_CONTROLLER = ENV.get("HELPDESK_DATA_CONTROLLER", "l'autorité académique signataire de la convention")
+HELPDESK_DPO_CONTACT = ENV.get("HELPDESK_DPO_CONTACT", "dpd@example.org")
+
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF, "ws:", "wss:"] if not PRODUCTION else [SELF, "wss:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF] + env_list("OIDC_FORM_ACTION"),
+    }
+}
+
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# OpenID Connect (ProConnect or an académie IdP) only when the environment configures it.
+OIDC_ENABLED = all(ENV.get(k) for k in ("OIDC_RP_CLIENT_ID", "OIDC_RP_CLIENT_SECRET", "OIDC_OP_AUTHORIZATION_ENDPOINT"))
+if OIDC_ENABLED:
+    INSTALLED_APPS.append("mozilla_django_oidc")
+    AUTHENTICATION_BACKENDS.append("web.oidc.HelpdeskOIDCBackend")
+    OIDC_RP_CLIENT_ID = ENV["OIDC_RP_CLIENT_ID"]
+    OIDC_RP_CLIENT_SECRET = ENV["OIDC_RP_CLIENT_SECRET"]
+    OIDC_OP_AUTHORIZATION_ENDPOINT = ENV["OIDC_OP_AUTHORIZATION_ENDPOINT"]
+    OIDC_OP_TOKEN_ENDPOINT = ENV.get("OIDC_OP_TOKEN_ENDPOINT", "")
+    OIDC_OP_USER_ENDPOINT = ENV.get("OIDC_OP_USER_ENDPOINT", "")
+    OIDC_OP_JWKS_ENDPOINT = ENV.get("OIDC_OP_JWKS_ENDPOINT", "")
+    OIDC_RP_SIGN_ALGO = ENV.get("OIDC_RP_SIGN_ALGO", "RS256")
+    OIDC_RP_SCOPES = ENV.get("OIDC_RP_SCOPES", "openid email given_name usual_name")
+    OIDC_PROVIDER_NAME = ENV.get("OIDC_PROVIDER_NAME", "ProConnect")
+    # Accounts are provisioned in the directory (memberships give the roles): never create here.
+    OIDC_CREATE_USER = False
+    # Sign-in redirects the browser to the identity provider (CSP form-action).
+    from urllib.parse import urlsplit
+
+    _op = urlsplit(OIDC_OP_AUTHORIZATION_ENDPOINT)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_op.scheme}://{_op.netloc}")

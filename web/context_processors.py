@@ -1,0 +1,26 @@
+from django.conf import settings
+
+from directory.choices import Role
+from directory.selectors import perimeter_for
+
+
+def ui(request):
+    """Theme and the navigation the person's roles give (computed from the cached perimeter)."""
+    user = getattr(request, "user", None)
+    perimeter = perimeter_for(user) if user is not None else None
+    roles = perimeter.roles if perimeter else frozenset()
+    everything = bool(perimeter and perimeter.everything)
+    return {
+        "theme": settings.HELPDESK_THEME,
+        "operator_name": settings.HELPDESK_OPERATOR,
+        "oidc_enabled": getattr(settings, "OIDC_ENABLED", False),
+        "oidc_provider_name": getattr(settings, "OIDC_PROVIDER_NAME", ""),
+        "nav": {
+            "requester": everything or Role.REQUESTER in roles,
+            "agent": everything or Role.AGENT in roles,
+            "observer": Role.OBSERVER in roles,
+            "manager": everything or Role.MANAGER in roles,
+            "outages": everything or Role.AGENT in roles,
+            "admin": bool(user and user.is_authenticated and user.is_staff),
+        },
+    }

@@ -1,0 +1,72 @@
+from django import template
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from web import presenters
+
+register = template.Library()
+
+
+def _duration(seconds: int) -> str:
+    seconds = abs(int(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return _("%(d)d j %(h)d h") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)d h %(m)02d") % {"h": hours, "m": minutes}
+    return _("%(m)d min") % {"m": minutes}
+
+
+def sla_status(due_at, *, paused=False, warning_at=None, met=None, now=None):
+    """(css modifier, text) for a countdown: the text always says it, the colour only repeats it."""
+    now = now or timezone.now()
+    if met is not None:
+        return ("ok", _("tenu")) if met else ("breached", _("tenu hors délai"))
+    if paused:
+        return "paused", _("en pause (attente du demandeur)")
+    if due_at is None:
+        return "paused", _("sans échéance")
+    remaining = (due_at - now).total_seconds()
+    if remaining < 0:
+        return "breached", _("dépassé de %(d)s") % {"d": _duration(remaining)}
+    if warning_at is not None and now >= warning_at:
+        return "warning", _("bientôt dû : reste %(d)s") % {"d": _duration(remaining)}
+    return "ok", _("reste %(d)s") % {"d": _duration(remaining)}
+
+
+@register.inclusion_tag("web/_sla.html")
+def sla_countdown(due_at, paused=False, warning_at=None, met=None, label=""):
+    modifier, text = sla_status(due_at, paused=paused, warning_at=warning_at, met=met)
+    return {"modifier": modifier, "text": text, "due_at": due_at, "warning_at": warning_at,
+            "paused": paused, "label": label, "live": met is None and not paused and due_at is not None}
+
+
+@register.filter
+def requester_status(ticket):
+    return presenters.requester_status(ticket)
+
+
+@register.filter
+def where_label(desk):
+    return presenters.where_label(desk)
+
+
+@register.filter
+def state_badge(state):
+    return presenters.state_badge(state)
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key, "")
+
+
+@register.inclusion_tag("web/_sla.html")
+def clock_countdown(clock):
+    """Countdown of one sla.Clock (running, paused or met)."""
+    met = clock.met_within_target if clock.state == "met" else None
+    modifier, text = sla_status(clock.due_at, paused=clock.state == "paused", warning_at=clock.warning_at, met=met)
+    return {"modifier": modifier, "text": text, "due_at": clock.due_at, "warning_at": clock.warning_at,
+            "paused": clock.state == "paused", "label": "", "live": clock.state == "running" and clock.due_at is not None}

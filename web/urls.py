@@ -1,0 +1,39 @@
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, reverse_lazy
+
+from .views import board, dashboard, general, outages, requester, ticket
+
+app_name = "web"
+
+urlpatterns = [
+    path("mentions-d-information/", general.legal, name="legal"),
+    path("accessibilite/", general.accessibility, name="accessibility"),
+    path("signaler/", requester.report, name="report"),
+    path("signaler/similaires/", requester.report_similar, name="report_similar"),
+    path("mes-demandes/", requester.my_tickets, name="my_tickets"),
+    path("demandes/<str:reference>/", ticket.ticket_detail, name="ticket"),
+    path("demandes/<str:reference>/message/", ticket.ticket_message, name="ticket_message"),
+    path("demandes/<str:reference>/action/<str:action>/", ticket.ticket_action, name="ticket_action"),
+    path("guichets/", board.boards, name="boards"),
+    path("guichets/<slug:slug>/", board.board, name="board"),
+    path("interruptions/", outages.outages, name="outages"),
+    path("interruptions/<int:pk>/clore/", outages.close, name="outage_close"),
+    path("pilotage/", dashboard.dashboard, name="dashboard"),
+    path("pilotage/export/<str:table>.csv", dashboard.export_csv, name="dashboard_csv"),
+]
+
+# Password reset by e-mail: Django's views, French URLs, names without namespace (Django's own).
+auth_urlpatterns = [
+    path("mot-de-passe/oubli/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("mot-de-passe/oubli/envoye/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "mot-de-passe/nouveau/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(success_url=reverse_lazy("password_reset_complete")),
+        name="password_reset_confirm",
+    ),
+    path("mot-de-passe/nouveau/fait/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+]
+
+if getattr(settings, "OIDC_ENABLED", False):
+    auth_urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))

@@ -1,0 +1,106 @@
+"""Outages: everyone with an agent role sees them; level-1 agents and administrators declare and
+close them (the sla app records them and computes availability)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from directory.choices import Level, Role
+from directory.models import Academie, School
+from directory.selectors import perimeter_for
+
+from ..forms import OutageForm
+
+
+def may_declare(user) -> bool:
+    """Level-1 agents (académie, collectivité, vendor's level-1 desk) and administrators."""
+    from directory.models import Desk
+
+    p = perimeter_for(user)
+    if p.everything:
+        return True
+    return Desk.objects.filter(pk__in=sorted(p.desk_ids), level=Level.AUTHORITY).exists()
+
+
+def _visible_outages(user):
+    from sla.models import Outage
+
+    p = perimeter_for(user)
+    qs = Outage.objects.select_related("service", "academie", "declared_by")
+    if p.everything:
+        return qs
+    academies = p.schools().values("academie_id")
+    return qs.filter(
+        Q(scope="all") | Q(scope="academie", academie_id__in=academies) | Q(scope="schools", schools__in=p.schools())
+    ).distinct()
+
+
+def _form(user, data=None):
+    from sla.models import OutageScope, Service
+
+    p = perimeter_for(user)
+    form = OutageForm(data, initial={"started_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
+    form.fields["service"].queryset = Service.objects.order_by("name")
+    choices = list(OutageScope.choices)
+    if not p.everything:
+        choices = [c for c in choices if c[0] != OutageScope.ALL]
+    form.fields["scope"].choices = choices
+    form.fields["academie"].queryset = (
+        Academie.objects.all() if p.everything else Academie.objects.filter(pk__in=p.schools().values("academie_id"))
+    )
+    form.fields["schools"].queryset = School.objects.filter(p.schools_q()).order_by("name")
+    return form
+
+
+@login_required
+def outages(request):
+    p = perimeter_for(request.user)
+    if not (p.everything or p.has_role(Role.AGENT, Role.MANAGER)):
+        raise PermissionDenied
+    declare = may_declare(request.user)
+    form = _form(request.user, request.POST or None) if declare else None
+    if request.method == "POST":
+        if not declare:
+            raise PermissionDenied
+        if form.is_valid():
+            from sla import services as sla_services
+
+            data = form.cleaned_data
+            try:
+                sla_services.declare_outage(
+                    service=data["service"], scope=data["scope"], academie=data["academie"],
+                    schools=list(data["schools"]), started_at=data["started_at"], cause=data["cause"],
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                for field, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("Interruption déclarée : elle compte dans la disponibilité et s'affiche aux écoles concernées."))
+                return redirect("web:outages")
+    qs = _visible_outages(request.user)
+    current = list(qs.filter(ended_at__isnull=True).order_by("-started_at"))
+    past = list(qs.filter(ended_at__isnull=False).order_by("-started_at")[:30])
+    return render(request, "web/outages.html", {"current": current, "past": past, "form": form, "may_declare": declare})
+
+
+@login_required
+@require_POST
+def close(request, pk):
+    if not may_declare(request.user):
+        raise PermissionDenied
+    outage = get_object_or_404(_visible_outages(request.user), pk=pk, ended_at__isnull=True)
+    from sla import services as sla_services
+
+    try:
+        sla_services.close_outage(outage, ended_at=timezone.now(), actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Interruption close."))
+    return redirect("web:outages")

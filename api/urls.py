@@ -2,7 +2,8 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from oauth2_provider import views as oauth2_views
 
-from . import problems, views_webhooks
+from . import problems, views_tickets, views_webhooks
+from .ticket_serializers import TRANSITION_INPUTS
 
 app_name = "api"
 
@@ -11,6 +12,16 @@ urlpatterns = [
     path("oauth/revoke/", oauth2_views.RevokeTokenView.as_view(), name="revoke-token"),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("tickets/", views_tickets.TicketListView.as_view(), name="tickets"),
+    path("tickets/<str:reference>/", views_tickets.TicketDetailView.as_view(), name="ticket"),
+    path("tickets/<str:reference>/comments/", views_tickets.TicketCommentsView.as_view(), name="ticket-comments"),
+    path("tickets/<str:reference>/attachments/", views_tickets.TicketAttachmentsView.as_view(), name="ticket-attachments"),
+    path("tickets/<str:reference>/events/", views_tickets.TicketEventsView.as_view(), name="ticket-events"),
+    path("tickets/<str:reference>/transitions/", views_tickets.TicketTransitionsView.as_view(), name="ticket-transitions"),
+    *[
+        path(f"tickets/<str:reference>/transitions/{name}/", views_tickets.transition_view(name), name=f"ticket-transition-{name}")
+        for name in TRANSITION_INPUTS
+    ],
     path("webhooks/", views_webhooks.WebhookListView.as_view(), name="webhooks"),
     path("webhooks/<int:pk>/", views_webhooks.WebhookDetailView.as_view(), name="webhook"),
     path("webhooks/<int:pk>/rotate-secret/", views_webhooks.WebhookRotateSecretView.as_view(), name="webhook-rotate"),

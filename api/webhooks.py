@@ -59,9 +59,12 @@ def _can_see(subscription: WebhookSubscription, ticket) -> bool:
     return visible_to(subscription.client.service_user).filter(pk=ticket.pk).exists()
 
 
-def fan_out(event_type: str, payload: dict, *, ticket=None) -> list[WebhookDelivery]:
+def fan_out(event_type: str, payload: dict, *, ticket=None, source: str | None = None) -> list[WebhookDelivery]:
     """Create the deliveries of one event for every active subscription that wants it and whose
-    client may see the ticket; schedule their first attempt after commit."""
+    client may see the ticket; schedule their first attempt after commit.
+
+    `source` (e.g. the outbox message) makes it idempotent: a replayed event reuses the same
+    webhook-id per subscription and creates nothing new."""
     subscriptions = (
         WebhookSubscription.objects.filter(is_active=True, client__revoked_at__isnull=True)
         .select_related("client__service_user")
@@ -69,15 +72,18 @@ def fan_out(event_type: str, payload: dict, *, ticket=None) -> list[WebhookDeliv
     now = timezone.now()
     deliveries = [
         WebhookDelivery(
-            subscription=sub, webhook_id=new_webhook_id(), event_type=event_type,
+            subscription=sub, event_type=event_type,
+            webhook_id=f"msg_{source}_{sub.pk}" if source else new_webhook_id(),
             payload=json.loads(json.dumps(payload, cls=DjangoJSONEncoder)), next_attempt_at=now,
         )
         for sub in subscriptions
         if event_type in sub.events and _can_see(sub, ticket)
     ]
     with transaction.atomic():
-        WebhookDelivery.objects.bulk_create(deliveries)
-        ids = list(WebhookDelivery.objects.filter(webhook_id__in=[d.webhook_id for d in deliveries]).values_list("pk", flat=True))
+        WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+        ids = list(WebhookDelivery.objects.filter(
+            webhook_id__in=[d.webhook_id for d in deliveries], status=WebhookDelivery.Status.PENDING, attempts=0,
+        ).values_list("pk", flat=True))
         transaction.on_commit(lambda: _enqueue(ids))
     return deliveries
 

@@ -322,7 +322,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {"WebhookEventEnum": "api.models.WebhookEvent.choices"},
     "APPEND_COMPONENTS": {
         "securitySchemes": {
             "oauth2": {

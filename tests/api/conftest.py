@@ -59,3 +59,8 @@ def captured(monkeypatch):
 
     monkeypatch.setattr(webhooks, "transport", transport)
     return type("Captured", (), {"sent": sent, "answers": answers})
+
+
+@pytest.fixture(autouse=True)
+def _api_urls(settings):
+    settings.ROOT_URLCONF = "tests.api.urls"

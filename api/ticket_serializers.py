@@ -1,0 +1,305 @@
+"""Ticket representations and the input of each write. No rules here: the services decide."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from directory.choices import Category, Level
+from directory.validators import normalize_uai, validate_uai
+from tickets.markdown import render_markdown
+from tickets.models import Impact, Priority, State, Urgency
+
+from .base import StrictSerializer
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def _person(user):
+    return user.get_full_name() or user.username if user else None
+
+
+class DeskRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class SchoolRefSerializer(serializers.Serializer):
+    uai = serializers.CharField()
+    name = serializers.CharField()
+
+
+class TicketSerializer(serializers.Serializer):
+    """Read-only. `to_representation` is written by hand: the list is the hot path (see bench/)."""
+
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField(help_text=_("Markdown brut."))
+    description_html = serializers.CharField(help_text=_("Markdown rendu et nettoyé."))
+    school = SchoolRefSerializer()
+    category = serializers.ChoiceField(choices=Category.choices)
+    service = serializers.CharField()
+    impact = serializers.ChoiceField(choices=Impact.choices)
+    urgency = serializers.ChoiceField(choices=Urgency.choices)
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    state = serializers.ChoiceField(choices=State.choices)
+    level = serializers.ChoiceField(choices=Level.choices)
+    desk = DeskRefSerializer(allow_null=True)
+    assignee = serializers.CharField(allow_null=True)
+    requester = serializers.CharField()
+    contact = serializers.CharField()
+    convention = serializers.CharField(allow_null=True)
+    steps_to_reproduce = serializers.CharField()
+    expected_behaviour = serializers.CharField()
+    observed_behaviour = serializers.CharField()
+    users_affected = serializers.IntegerField(allow_null=True)
+    first_seen_at = serializers.DateTimeField(allow_null=True)
+    browser_device = serializers.CharField()
+    malfunction_proven = serializers.BooleanField()
+    no_solution_found = serializers.BooleanField()
+    vendor_reference = serializers.CharField()
+    reached_vendor = serializers.BooleanField()
+    resolution_summary = serializers.CharField()
+    duplicate_of = serializers.CharField(allow_null=True)
+    parent = serializers.CharField(allow_null=True)
+    version = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+    with_html = True
+
+    def to_representation(self, t):
+        desk = t.desk
+        return {
+            "reference": t.reference,
+            "title": t.title,
+            "description": t.description,
+            "description_html": str(render_markdown(t.description)) if self.with_html else None,
+            "school": {"uai": t.school.uai, "name": t.school.name},
+            "category": t.category,
+            "service": t.service,
+            "impact": t.impact,
+            "urgency": t.urgency,
+            "priority": t.priority,
+            "state": t.state,
+            "level": t.level,
+            "desk": {"id": desk.pk, "slug": desk.slug, "name": desk.name} if desk else None,
+            "assignee": _person(t.assignee),
+            "requester": _person(t.requester),
+            "contact": t.contact,
+            "convention": t.convention.reference if t.convention_id else None,
+            "steps_to_reproduce": t.steps_to_reproduce,
+            "expected_behaviour": t.expected_behaviour,
+            "observed_behaviour": t.observed_behaviour,
+            "users_affected": t.users_affected,
+            "first_seen_at": _iso(t.first_seen_at),
+            "browser_device": t.browser_device,
+            "malfunction_proven": t.malfunction_proven,
+            "no_solution_found": t.no_solution_found,
+            "vendor_reference": t.vendor_reference,
+            "reached_vendor": t.reached_vendor,
+            "resolution_summary": t.resolution_summary,
+            "duplicate_of": t.duplicate_of.reference if t.duplicate_of_id else None,
+            "parent": t.parent.reference if t.parent_id else None,
+            "version": t.version,
+            "created_at": _iso(t.created_at),
+            "updated_at": _iso(t.updated_at),
+            "resolved_at": _iso(t.resolved_at),
+            "closed_at": _iso(t.closed_at),
+        }
+
+
+class TicketListItemSerializer(TicketSerializer):
+    """The list leaves the rendered description out (fetch one ticket for it)."""
+
+    description_html = None
+    with_html = False
+
+    def to_representation(self, t):
+        data = super().to_representation(t)
+        del data["description_html"]
+        return data
+
+
+class UaiField(serializers.CharField):
+    def to_internal_value(self, data):
+        value = normalize_uai(super().to_internal_value(data))
+        try:
+            validate_uai(value)
+        except Exception as exc:
+            raise serializers.ValidationError(getattr(exc, "messages", [str(exc)])) from None
+        return value
+
+
+class QualificationSerializer(StrictSerializer):
+    steps_to_reproduce = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    expected_behaviour = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    observed_behaviour = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    users_affected = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10_000_000)
+    first_seen_at = serializers.DateTimeField(required=False, allow_null=True)
+    browser_device = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    malfunction_proven = serializers.BooleanField(required=False)
+    no_solution_found = serializers.BooleanField(required=False)
+
+
+class TicketCreateSerializer(StrictSerializer):
+    school = UaiField(help_text=_("UAI de l'école, ex. 0341255E."))
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=20000)
+    category = serializers.ChoiceField(choices=Category.choices)
+    service = serializers.CharField(required=False, allow_blank=True, max_length=120, default="")
+    impact = serializers.ChoiceField(choices=Impact.choices, default=Impact.LOW)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.MEDIUM)
+    contact = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    qualification = QualificationSerializer(required=False)
+
+
+class TicketPatchSerializer(QualificationSerializer):
+    """Only the vendor's own reference and the qualification fields."""
+
+    vendor_reference = serializers.CharField(required=False, max_length=80)
+    service = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    impact = serializers.ChoiceField(choices=Impact.choices, required=False)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(_("Aucun champ à modifier."))
+        return attrs
+
+
+class CommentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = serializers.CharField(allow_null=True)
+    body = serializers.CharField()
+    body_html = serializers.CharField()
+    public = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+    def to_representation(self, c):
+        return {"id": c.pk, "author": _person(c.author), "body": c.body, "body_html": str(render_markdown(c.body)),
+                "public": c.public, "created_at": _iso(c.created_at)}
+
+
+class CommentCreateSerializer(StrictSerializer):
+    body = serializers.CharField(max_length=20000)
+    internal = serializers.BooleanField(default=False, help_text=_("Note interne, invisible du demandeur."))
+
+
+class EventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(allow_null=True)
+    kind = serializers.CharField()
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    from_level = serializers.IntegerField(allow_null=True)
+    to_level = serializers.IntegerField(allow_null=True)
+    from_desk = serializers.CharField(allow_null=True)
+    to_desk = serializers.CharField(allow_null=True)
+    public = serializers.BooleanField()
+    version = serializers.IntegerField()
+    payload = serializers.DictField()
+
+    def to_representation(self, e):
+        return {
+            "id": e.pk, "at": _iso(e.at), "actor": _person(e.actor), "kind": e.kind,
+            "from_state": e.from_state, "to_state": e.to_state, "from_level": e.from_level, "to_level": e.to_level,
+            "from_desk": e.from_desk.slug if e.from_desk_id else None, "to_desk": e.to_desk.slug if e.to_desk_id else None,
+            "public": e.public, "version": e.version, "payload": e.payload,
+        }
+
+
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    public = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+    def to_representation(self, a):
+        return {"id": a.pk, "name": a.original_name, "content_type": a.content_type, "size": a.size,
+                "public": a.public, "created_at": _iso(a.created_at)}
+
+
+class AttachmentCreateSerializer(StrictSerializer):
+    file = serializers.FileField()
+    internal = serializers.BooleanField(default=False)
+
+
+class TransitionsSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    version = serializers.IntegerField()
+    transitions = serializers.ListField(child=serializers.CharField())
+
+
+# --- one input per transition -------------------------------------------------------------------
+
+def _text(label, required=True, max_length=20000):
+    return serializers.CharField(required=required, allow_blank=not required, max_length=max_length, help_text=label)
+
+
+class NoFields(StrictSerializer):
+    pass
+
+
+class BodyInput(StrictSerializer):
+    body = _text(_("Message (Markdown)."))
+
+
+class OptionalBodyInput(StrictSerializer):
+    body = _text(_("Message facultatif."), required=False)
+
+
+class CommentInput(BodyInput):
+    internal = serializers.BooleanField(default=False)
+
+
+class ReasonInput(StrictSerializer):
+    reason = _text(_("Motif."))
+
+
+class RouteInput(ReasonInput):
+    desk = serializers.CharField(help_text=_("Identifiant numérique ou slug du guichet cible."))
+
+
+class EscalateInput(QualificationSerializer):
+    reason = _text(_("Motif de l'escalade."), required=False)
+
+
+class ResolveInput(StrictSerializer):
+    summary = _text(_("Résumé de la résolution."))
+
+
+class CancelInput(ReasonInput):
+    duplicate_of = serializers.CharField(required=False, help_text=_("Référence du ticket original (doublon)."))
+
+
+class LinkDuplicateInput(StrictSerializer):
+    duplicate_of = serializers.CharField()
+    reason = _text(_("Motif."), required=False)
+
+
+class SetParentInput(StrictSerializer):
+    parent = serializers.CharField(help_text=_("Référence de l'incident majeur."))
+
+
+TRANSITION_INPUTS = {
+    "take": NoFields,
+    "comment": CommentInput,
+    "request_info": BodyInput,
+    "answer": BodyInput,
+    "route": RouteInput,
+    "escalate": EscalateInput,
+    "send_back": ReasonInput,
+    "resolve": ResolveInput,
+    "confirm": OptionalBodyInput,
+    "reopen": ReasonInput,
+    "cancel": CancelInput,
+    "link_duplicate": LinkDuplicateInput,
+    "set_parent": SetParentInput,
+}

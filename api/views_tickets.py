@@ -1,0 +1,280 @@
+"""Ticket endpoints: thin adapters from HTTP to `tickets.selectors` (reads) and `tickets.services`
+(writes). ETag = the ticket's version; If-Match is required on every write that changes it."""
+
+import re
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.filters import OrderingFilter
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from directory.models import School
+from tickets import selectors, services
+from tickets.models import Ticket
+from tickets.permissions import available_transitions
+
+from . import ticket_serializers as ts
+from .base import ApiView
+from .filters import TicketFilter
+from .idempotency import idempotent
+from .problems import ApiProblem, PreconditionFailed, PreconditionRequired
+
+READ, WRITE = ["tickets:read"], ["tickets:write"]
+IDEMPOTENCY_PARAM = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description=_("Clé unique par opération (UUID conseillé) : un nouvel essai avec la même clé rejoue la première réponse."),
+)
+IF_MATCH_PARAM = OpenApiParameter(
+    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+    description=_("ETag de la dernière lecture du ticket (ex. \"3\")."),
+)
+ETAG_HEADER = {"ETag": OpenApiResponse(description="Version du ticket")}
+_ETAG_RE = re.compile(r'^(?:W/)?"?(\d+)"?$')
+
+
+def etag_of(ticket) -> str:
+    return f'"{ticket.version}"'
+
+
+def _detail_qs(user):
+    return selectors.visible_to(user).select_related("convention", "duplicate_of", "parent")
+
+
+def expected_version(request, ticket, required=True) -> int | None:
+    """The version named by If-Match; 428 when missing, 412 when not the current one."""
+    header = request.headers.get("If-Match")
+    if not header:
+        if required:
+            raise PreconditionRequired()
+        return None
+    versions = []
+    for part in header.split(","):
+        match = _ETAG_RE.match(part.strip())
+        if match:
+            versions.append(int(match.group(1)))
+    if ticket.version not in versions:
+        raise PreconditionFailed(etag_of(ticket))
+    return ticket.version
+
+
+class TicketPagination(CursorPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    ordering = "-updated_at"
+
+
+class TicketOrdering(OrderingFilter):
+    ordering_fields = ["updated_at", "created_at", "priority"]
+
+
+class _TicketBase(ApiView):
+    queryset = Ticket.objects.none()  # for the schema; reads go through tickets.selectors
+    required_scopes_by_method = {"read": READ, "write": WRITE}
+    lookup_field = "reference"
+
+    def ticket(self, reference):
+        return self.get_object_from(_detail_qs(self.request.user), reference)
+
+    @staticmethod
+    def get_object_from(qs, reference):
+        from django.http import Http404
+
+        ticket = qs.filter(reference=reference).first()
+        if ticket is None:
+            raise Http404
+        return ticket
+
+    def respond(self, ticket, code=status.HTTP_200_OK):
+        ticket = _detail_qs(self.request.user).get(pk=ticket.pk)
+        return Response(ts.TicketSerializer(ticket).data, status=code, headers={"ETag": etag_of(ticket)})
+
+
+class TicketListView(_TicketBase):
+    serializer_class = ts.TicketListItemSerializer
+    filter_backends = [DjangoFilterBackend, TicketOrdering]
+    filterset_class = TicketFilter
+    pagination_class = TicketPagination
+
+    def get_queryset(self):
+        return selectors.visible_to(self.request.user).select_related("convention", "duplicate_of", "parent")
+
+    @extend_schema(operation_id="tickets_list", summary="Tickets du périmètre du client")
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(ts.TicketListItemSerializer(page, many=True).data)
+
+    @extend_schema(operation_id="tickets_create", summary="Ouvrir un ticket", parameters=[IDEMPOTENCY_PARAM],
+                   request=ts.TicketCreateSerializer, responses={201: ts.TicketSerializer})
+    @idempotent
+    def post(self, request):
+        serializer = ts.TicketCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        school = School.objects.filter(uai=data.pop("school")).first()
+        if school is None:
+            raise serializers.ValidationError({"school": [_("Aucune école avec cet UAI.")]})
+        ticket = services.open_ticket(actor=request.user, school=school, via="api", **data)
+        response = self.respond(ticket, status.HTTP_201_CREATED)
+        response["Location"] = request.build_absolute_uri(f"{request.path}{ticket.reference}/")
+        return response
+
+
+class TicketDetailView(_TicketBase):
+    serializer_class = ts.TicketSerializer
+    extra_error_codes = (412, 428)
+
+    @extend_schema(operation_id="tickets_retrieve", summary="Un ticket (ETag = version)")
+    def get(self, request, reference):
+        ticket = self.ticket(reference)
+        return Response(ts.TicketSerializer(ticket).data, headers={"ETag": etag_of(ticket)})
+
+    @extend_schema(operation_id="tickets_partial_update", parameters=[IF_MATCH_PARAM], request=ts.TicketPatchSerializer,
+                   summary="Référence éditeur et qualification uniquement")
+    def patch(self, request, reference):
+        ticket = self.ticket(reference)
+        version = expected_version(request, ticket)
+        serializer = ts.TicketPatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        vendor_reference = fields.pop("vendor_reference", None)
+        with transaction.atomic():
+            if fields:
+                ticket = services.update_qualification(ticket, actor=request.user, expected_version=version, **fields)
+                version = ticket.version
+            if vendor_reference is not None:
+                ticket = services.set_vendor_reference(ticket, actor=request.user, expected_version=version, vendor_reference=vendor_reference)
+        return self.respond(ticket)
+
+
+class TicketCommentsView(_TicketBase):
+    serializer_class = ts.CommentSerializer
+    parser_classes = [JSONParser]
+
+    @extend_schema(operation_id="tickets_comments_list", responses={200: ts.CommentSerializer(many=True)})
+    def get(self, request, reference):
+        ticket = self.ticket(reference)
+        return Response(ts.CommentSerializer(selectors.comments_for(request.user, ticket), many=True).data)
+
+    @extend_schema(operation_id="tickets_comments_create", request=ts.CommentCreateSerializer,
+                   parameters=[IDEMPOTENCY_PARAM], responses={201: ts.CommentSerializer})
+    @idempotent
+    def post(self, request, reference):
+        ticket = self.ticket(reference)
+        version = expected_version(request, ticket, required=False)
+        serializer = ts.CommentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ticket = services.comment(ticket, actor=request.user, expected_version=version, **serializer.validated_data)
+        comment = ticket.last_event.comment
+        return Response(ts.CommentSerializer(comment).data, status=status.HTTP_201_CREATED, headers={"ETag": etag_of(ticket)})
+
+
+class TicketEventsView(_TicketBase):
+    serializer_class = ts.EventSerializer
+
+    @extend_schema(operation_id="tickets_events_list", responses={200: ts.EventSerializer(many=True)},
+                   summary="Historique (événements) du ticket")
+    def get(self, request, reference):
+        ticket = self.ticket(reference)
+        return Response(ts.EventSerializer(selectors.timeline_for(request.user, ticket), many=True).data)
+
+
+class TicketAttachmentsView(_TicketBase):
+    serializer_class = ts.AttachmentSerializer
+    parser_classes = [MultiPartParser]
+
+    @property
+    def max_body_bytes(self):
+        from django.conf import settings
+
+        return settings.HELPDESK["ATTACHMENT_MAX_BYTES"] + 64 * 1024
+
+    @extend_schema(operation_id="tickets_attachments_create", request={"multipart/form-data": ts.AttachmentCreateSerializer},
+                   parameters=[IDEMPOTENCY_PARAM], responses={201: ts.AttachmentSerializer})
+    @idempotent
+    def post(self, request, reference):
+        from tickets import attachments
+
+        ticket = self.ticket(reference)
+        version = expected_version(request, ticket, required=False)
+        serializer = ts.AttachmentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attachment = attachments.add_attachment(
+            ticket, actor=request.user, expected_version=version, upload=serializer.validated_data["file"],
+            internal=serializer.validated_data["internal"],
+        )
+        return Response(ts.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+class TicketTransitionsView(_TicketBase):
+    serializer_class = ts.TransitionsSerializer
+
+    @extend_schema(operation_id="tickets_transitions_list", summary="Transitions que ce client peut déclencher maintenant")
+    def get(self, request, reference):
+        ticket = self.ticket(reference)
+        names = available_transitions(request.user, ticket)
+        return Response({"reference": ticket.reference, "version": ticket.version, "transitions": names},
+                        headers={"ETag": etag_of(ticket)})
+
+
+def _service_kwargs(name, data, user):
+    """API field names → service keyword arguments (references resolved by the services)."""
+    data = dict(data)
+    if name == "comment":
+        return data
+    if name == "escalate":
+        return data
+    if name == "route":
+        desk = data.pop("desk")
+        data["desk"] = int(desk) if desk.isdigit() else _desk_by_slug(desk)
+    return data
+
+
+def _desk_by_slug(slug):
+    from directory.models import Desk
+
+    desk = Desk.objects.filter(slug=slug).first()
+    if desk is None:
+        raise serializers.ValidationError({"desk": [_("Guichet inconnu.")]})
+    return desk
+
+
+class TransitionView(_TicketBase):
+    """POST /tickets/{reference}/transitions/{name}/ — one concrete route per transition."""
+
+    transition = None
+    extra_error_codes = (412, 428)
+
+    def get_serializer_class(self):
+        return ts.TRANSITION_INPUTS[self.transition]
+
+    @idempotent
+    def post(self, request, reference):
+        ticket = self.ticket(reference)
+        version = expected_version(request, ticket)
+        serializer = ts.TRANSITION_INPUTS[self.transition](data=request.data)
+        serializer.is_valid(raise_exception=True)
+        service = getattr(services, self.transition)
+        ticket = service(ticket, actor=request.user, expected_version=version,
+                         **_service_kwargs(self.transition, serializer.validated_data, request.user))
+        return self.respond(ticket)
+
+
+def transition_view(name):
+    serializer = ts.TRANSITION_INPUTS[name]
+
+    def post(self, request, reference):  # a function of its own per view, for its own schema
+        return TransitionView.post(self, request, reference)
+
+    post = extend_schema(
+        operation_id=f"tickets_transition_{name}", summary=f"Transition « {name} »",
+        request=serializer, parameters=[IF_MATCH_PARAM, IDEMPOTENCY_PARAM], responses={200: ts.TicketSerializer},
+    )(post)
+    view = type(f"{name.title().replace('_', '')}TransitionView", (TransitionView,), {"transition": name, "post": post})
+    return view.as_view()

@@ -157,6 +157,7 @@ class Clock(models.Model):
     segment log (ClockSegment): `elapsed_seconds` counts the finished running segments,
     `running_since` the open one, `due_at` is recomputed on every pause and resume."""
 
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, null=True, blank=True, related_name="sla_clocks", verbose_name=_("demande"))
     kind = models.CharField(_("objectif"), max_length=16, choices=ClockKind.choices)
     level = models.PositiveSmallIntegerField(_("niveau"), choices=Level.choices, null=True, blank=True)
     policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, null=True, blank=True, related_name="clocks", verbose_name=_("politique (version)"))
@@ -295,7 +296,7 @@ class Outage(models.Model):
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("close par"))
     source = models.CharField(_("origine"), max_length=16, default="manual")
     alert_fingerprint = models.CharField(_("empreinte de l'alerte"), max_length=64, blank=True)
-    ticket_ids = models.JSONField(_("demandes liées"), default=list, blank=True)
+    tickets = models.ManyToManyField("tickets.Ticket", blank=True, related_name="outages", verbose_name=_("demandes liées (incident majeur)"))
 
     class Meta:
         verbose_name = _("interruption de service")

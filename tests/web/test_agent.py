@@ -1,0 +1,138 @@
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from helpdesk.routing import websocket_urlpatterns
+from tickets import services
+from tickets.models import Ticket
+
+from .test_pages import at_erun, open_demo_ticket
+
+
+@pytest.mark.django_db
+def test_agent_ticket_page_shows_timeline_and_transition_buttons(client, world):
+    ticket = at_erun(world)
+    services.comment(ticket, actor=world.users["erun"], body="Vu avec la DSI", internal=True)
+    client.force_login(world.users["erun"])
+    html = client.get(reverse("web:ticket", args=[ticket.reference])).content.decode()
+    assert "Prendre en charge" in html and "Transmettre au niveau supérieur" in html
+    assert "Interne" in html and "Vu avec la DSI" in html
+    # The requester sees the conversation without internal notes nor agent buttons.
+    client.force_login(world.users["enseignant"])
+    html = client.get(reverse("web:ticket", args=[ticket.reference])).content.decode()
+    assert "Vu avec la DSI" not in html and "Prendre en charge" not in html
+
+
+@pytest.mark.django_db
+def test_request_info_then_requester_answers(client, world):
+    ticket = at_erun(world)
+    client.force_login(world.users["erun"])
+    client.post(reverse("web:ticket_action", args=[ticket.reference, "take"]), {"take-version": ticket.version + 0})
+    ticket.refresh_from_db()
+    response = client.post(reverse("web:ticket_action", args=[ticket.reference, "request_info"]),
+                           {"request_info-body": "Quel navigateur ?", "request_info-version": ticket.version})
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.state == "waiting_requester"
+    client.force_login(world.users["enseignant"])
+    html = client.get(reverse("web:ticket", args=[ticket.reference])).content.decode()
+    assert "Quel navigateur ?" in html and "Répondre au support" in html
+    client.post(reverse("web:ticket_message", args=[ticket.reference]), {"body": "Firefox 128", "version": ticket.version})
+    ticket.refresh_from_db()
+    assert ticket.state == "in_progress"
+
+
+@pytest.mark.django_db
+def test_escalation_guard_is_explained(client, world):
+    ticket = services.take(at_erun(world), actor=world.users["erun"])
+    client.force_login(world.users["erun"])
+    # Level 1 → 2 (DSI) then the DSI to the vendor without qualification: refused with the reason.
+    ticket = services.escalate(ticket, actor=world.users["erun"], reason="Expertise")
+    client.force_login(world.users["dsi"])
+    response = client.post(reverse("web:ticket_action", args=[ticket.reference, "escalate"]),
+                           {"escalate-version": ticket.version})
+    html = response.content.decode()
+    assert response.status_code in (400, 409)
+    assert "Action refusée" in html and "Qualification incomplète" in html
+
+
+@pytest.mark.django_db
+def test_stale_version_reports_conflict(client, world):
+    ticket = at_erun(world)
+    client.force_login(world.users["erun"])
+    response = client.post(reverse("web:ticket_action", args=[ticket.reference, "take"]), {"take-version": 1}, follow=True)
+    assert "a été modifié entre-temps" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_ticket_outside_perimeter_is_404(client, world):
+    ticket = open_demo_ticket(world)
+    client.force_login(world.users["guichet"])
+    assert client.get(reverse("web:ticket", args=[ticket.reference])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_board_counts_filters_and_constant_queries(client, world):
+    desk = world.desks["erun-lattes"]
+    client.force_login(world.users["erun"])
+    at_erun(world, title="Premier")
+    with CaptureQueriesContext(connection) as few:
+        html = client.get(reverse("web:board", args=[desk.slug])).content.decode()
+    assert "Premier" in html
+    for i in range(15):
+        at_erun(world, title=f"Lot {i}", urgency=3)
+    with CaptureQueriesContext(connection) as many:
+        html = client.get(reverse("web:board", args=[desk.slug])).content.decode()
+    assert "Lot 14" in html and "<strong>16</strong>" in html
+    assert len(many) == len(few)
+    # Filter by priority through htmx returns only the results fragment.
+    response = client.get(reverse("web:board", args=[desk.slug]), {"priorite": 1}, HTTP_HX_REQUEST="true")
+    fragment = response.content.decode()
+    assert "<html" not in fragment and "Lot 3" not in fragment
+
+
+@pytest.mark.django_db
+def test_board_of_another_desk_is_404(client, world):
+    client.force_login(world.users["erun"])
+    assert client.get(reverse("web:board", args=[world.desks["guichet-nancy"].slug])).status_code == 404
+
+
+def _ws(user, path):
+    router = URLRouter(websocket_urlpatterns)
+    communicator = WebsocketCommunicator(router, path)
+    communicator.scope["user"] = user
+    return communicator
+
+
+@pytest.mark.django_db(transaction=True)
+def test_board_websocket_checks_perimeter_and_relays():
+    from directory.demo import build_demo_world
+
+    world = build_demo_world("x")
+    desk = world.desks["erun-lattes"]
+
+    async def scenario():
+        outsider = _ws(world.users["guichet"], f"/ws/desks/{desk.pk}/")
+        connected, code = await outsider.connect()
+        assert not connected and code == 4403
+        anonymous = _ws(AnonymousUser(), f"/ws/desks/{desk.pk}/")
+        connected, code = await anonymous.connect()
+        assert not connected and code == 4401
+        agent = _ws(world.users["erun"], f"/ws/desks/{desk.pk}/")
+        connected, _ = await agent.connect()
+        assert connected
+        await get_channel_layer().group_send(f"desk-{desk.pk}", {
+            "type": "ticket.changed", "reference": "ENT-2026-000001", "state": "new", "level": 1,
+            "desk": desk.pk, "version": 2,
+        })
+        message = await agent.receive_json_from(timeout=2)
+        assert message["reference"] == "ENT-2026-000001" and message["event"] == "ticket.changed"
+        await agent.disconnect()
+
+    async_to_sync(scenario)()

@@ -27,7 +27,7 @@ class ApiView(IdempotentMixin, GenericAPIView):
         return getattr(self.request, "api_client", None)
 
 
-class StrictSerializer(serializers.Serializer):
+class StrictMixin:
     """Refuses fields it does not know (a typo must not be silently ignored)."""
 
     def to_internal_value(self, data):
@@ -40,5 +40,9 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class StrictModelSerializer(serializers.ModelSerializer):
-    to_internal_value = StrictSerializer.to_internal_value
+class StrictSerializer(StrictMixin, serializers.Serializer):
+    pass
+
+
+class StrictModelSerializer(StrictMixin, serializers.ModelSerializer):
+    pass

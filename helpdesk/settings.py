@@ -142,8 +142,9 @@ else:
                     "PRAGMA busy_timeout=20000;"
                 ),
             },
-            # A file, not :memory:, so that tests with real threads share one database.
-            "TEST": {"NAME": str(ENV.get("SQLITE_TEST_PATH", DATA_DIR / "test_helpdesk.sqlite3"))},
+            # A file, not :memory:, so that tests with real threads share one database; one per
+            # process so that concurrent runs never share it.
+            "TEST": {"NAME": str(ENV.get("SQLITE_TEST_PATH", DATA_DIR / f"test_helpdesk_{os.getpid()}.sqlite3"))},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -59,3 +59,8 @@ test-postgres: setup
 # Backup and restore drill (pg_dump/pg_restore and SQLite .backup), see docs/deploy.md.
 backup-check: setup
 	scripts/backup_restore_check.sh
+
+# The production profile end to end: two daphne processes and a Huey worker on PostgreSQL + Redis.
+.PHONY: production-check
+production-check: setup
+	scripts/production_check.sh

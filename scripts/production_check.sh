@@ -29,7 +29,6 @@ trap cleanup EXIT
 export HELPDESK_PROFILE=production HELPDESK_DATA_DIR="$WORK/data"
 export SECRET_KEY="production-check-$(date +%s%N)-not-a-real-secret"
 export ALLOWED_HOSTS="localhost,127.0.0.1"
-export SECURE_SSL_REDIRECT=0   # no TLS proxy in front of this local check
 mkdir -p "$HELPDESK_DATA_DIR"
 
 "$PY" manage.py migrate --noinput -v 0
@@ -46,56 +45,78 @@ done
 PIDS+=($!)
 
 "$PY" - "${PORTS[@]}" <<'PY'
-import http.cookiejar
+import http.client
+import http.cookies
 import re
 import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 
 ports = sys.argv[1:]
+cookies = {}
+
+
+def fetch(port, path, method="GET", body=None, headers=None):
+    # As behind the TLS reverse proxy: X-Forwarded-Proto says https, so secure cookies are sent back.
+    headers = {"X-Forwarded-Proto": "https", "Host": "localhost", **(headers or {})}
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    connection = http.client.HTTPConnection("127.0.0.1", int(port), timeout=10)
+    connection.request(method, path, body=body, headers=headers)
+    response = connection.getresponse()
+    content = response.read()
+    for header in response.headers.get_all("Set-Cookie") or []:
+        for name, morsel in http.cookies.SimpleCookie(header).items():
+            cookies[name] = morsel.value
+    return response, content
 
 
 def wait_up(port):
-    for _ in range(150):
+    for _ in range(300):
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                return response.read()
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
+            response, content = fetch(port, "/healthz")
+            if response.status == 200:
+                return content
+        except OSError:
+            pass
+        time.sleep(0.2)
     sys.exit(f"daphne on port {port} did not answer")
 
 
+start = time.monotonic()
 for port in ports:
     assert b"ok" in wait_up(port), port
-print(f"[production-check] two daphne processes answer on ports {', '.join(ports)}")
+print(f"[production-check] two daphne processes answer on ports {', '.join(ports)} "
+      f"({time.monotonic() - start:.1f} s after start)")
+
+response, _ = fetch(ports[0], "/healthz", headers={"X-Forwarded-Proto": "http"})
+assert response.status == 301 and response.headers["Location"].startswith("https://"), response.status
+response, _ = fetch(ports[0], "/healthz")
+assert "max-age=31536000" in response.headers.get("Strict-Transport-Security", ""), response.headers
+print("[production-check] plain HTTP is redirected to HTTPS; HTTPS answers carry HSTS")
 
 # Sign in through process A, then use the session on process B.
-jar = http.cookiejar.CookieJar()
-opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-login_a = f"http://127.0.0.1:{ports[0]}/connexion/"
-page = opener.open(login_a).read().decode()
+response, page = fetch(ports[0], "/connexion/")
+page = page.decode()
 csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-data = urllib.parse.urlencode(
-    {"username": "manager", "password": "demo-ent-2026", "csrfmiddlewaretoken": csrf}
-).encode()
-opener.addheaders = [("Referer", login_a)]
-opener.open(urllib.request.Request(login_a, data=data))
-assert any(c.name == "sessionid" for c in jar), "sign-in on process A gave no session"
-home_b = opener.open(f"http://127.0.0.1:{ports[1]}/").read().decode()
-assert "manager" in home_b.lower() or "déconnexion" in home_b.lower(), "session from A not valid on B"
+body = urllib.parse.urlencode({"username": "manager", "password": "demo-ent-2026", "csrfmiddlewaretoken": csrf})
+response, _ = fetch(ports[0], "/connexion/", "POST", body, {
+    "Content-Type": "application/x-www-form-urlencoded", "Referer": "https://localhost/connexion/",
+})
+assert response.status == 302 and "sessionid" in cookies, f"sign-in on process A failed: {response.status}"
+response, home = fetch(ports[1], "/")
+assert response.status == 200 and (b"/deconnexion/" in home or b"manager" in home), "session from A not valid on B"
 print("[production-check] a session opened on process A is valid on process B")
 
 # A hashed static file, compressed, cached for a year.
 match = re.search(r'(?:href|src)="(/static/[^"]+\.[0-9a-f]{12}\.(?:css|js))"', page)
 assert match, "no hashed static file referenced by the sign-in page"
-request = urllib.request.Request(f"http://127.0.0.1:{ports[1]}{match.group(1)}", headers={"Accept-Encoding": "gzip"})
-with urllib.request.urlopen(request) as response:
-    cache_control = response.headers.get("Cache-Control", "")
-    assert "max-age=31536000" in cache_control and "immutable" in cache_control, cache_control
-    encoding = response.headers.get("Content-Encoding")
-print(f"[production-check] WhiteNoise serves {match.group(1)} ({encoding or 'identity'}, {cache_control})")
+response, _ = fetch(ports[1], match.group(1), headers={"Accept-Encoding": "gzip"})
+cache_control = response.headers.get("Cache-Control", "")
+max_age = int(re.search(r"max-age=(\d+)", cache_control).group(1))
+assert response.status == 200 and max_age >= 31536000 and "immutable" in cache_control, cache_control
+encoding = response.headers.get("Content-Encoding") or "identity"
+print(f"[production-check] WhiteNoise serves {match.group(1)} ({encoding}, {cache_control})")
 PY
 
 # A job queued by this process, run by the separate worker.

@@ -8,6 +8,7 @@ from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
@@ -163,7 +164,7 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(detail=exceptions.as_serializer_error(exc))
+        exc = exceptions.ValidationError(detail=as_serializer_error(exc))
     elif (mapped := _from_domain(exc)) is not None:
         exc = mapped
 

@@ -2,7 +2,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from oauth2_provider import views as oauth2_views
 
-from . import problems, views_tickets, views_webhooks
+from . import problems, views_sla, views_tickets, views_webhooks
 from .ticket_serializers import TRANSITION_INPUTS
 
 app_name = "api"
@@ -22,6 +22,10 @@ urlpatterns = [
         path(f"tickets/<str:reference>/transitions/{name}/", views_tickets.transition_view(name), name=f"ticket-transition-{name}")
         for name in TRANSITION_INPUTS
     ],
+    path("outages/", views_sla.OutageListView.as_view(), name="outages"),
+    path("outages/<int:pk>/close/", views_sla.OutageCloseView.as_view(), name="outage-close"),
+    path("availability/", views_sla.AvailabilityView.as_view(), name="availability"),
+    path("alertmanager/", views_sla.AlertmanagerView.as_view(), name="alertmanager"),
     path("webhooks/", views_webhooks.WebhookListView.as_view(), name="webhooks"),
     path("webhooks/<int:pk>/", views_webhooks.WebhookDetailView.as_view(), name="webhook"),
     path("webhooks/<int:pk>/rotate-secret/", views_webhooks.WebhookRotateSecretView.as_view(), name="webhook-rotate"),

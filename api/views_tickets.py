@@ -207,7 +207,7 @@ class TicketAttachmentsView(_TicketBase):
         serializer.is_valid(raise_exception=True)
         attachment = attachments.add_attachment(
             ticket, actor=request.user, expected_version=version, upload=serializer.validated_data["file"],
-            internal=serializer.validated_data["internal"],
+            public=not serializer.validated_data["internal"],
         )
         return Response(ts.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 

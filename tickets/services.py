@@ -592,8 +592,16 @@ def set_vendor_reference(ticket, *, actor, expected_version=None, vendor_referen
     return t
 
 
+def add_attachment(ticket, *, actor, upload=None, file=None, public=True, expected_version=None):
+    """Attach a file (see tickets.attachments): `upload` or `file`, an uploaded file object."""
+    from .attachments import add_attachment as _add
+
+    return _add(ticket, actor=actor, upload=upload if upload is not None else file, public=public,
+                expected_version=expected_version)
+
+
 __all__ = [
     "open_ticket", "take", "comment", "request_info", "answer", "route", "escalate", "send_back", "resolve",
     "confirm", "reopen", "auto_close", "auto_close_due", "cancel", "link_duplicate", "set_parent",
-    "update_qualification", "set_vendor_reference", "convention_for", "next_reference", "covers",
+    "update_qualification", "set_vendor_reference", "add_attachment", "convention_for", "next_reference", "covers",
 ]

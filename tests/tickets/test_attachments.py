@@ -90,3 +90,10 @@ def test_internal_attachment_is_hidden_from_the_requester(at_n1, u, client):
     assert client.get(f"/tickets/pieces-jointes/{a.pk}/").status_code == 404
     client.force_login(u["erun"])
     assert client.get(f"/tickets/pieces-jointes/{a.pk}/").status_code == 200
+
+
+def test_services_entry_point_accepts_file_keyword(at_n1, u):
+    from tickets import services
+
+    a = services.add_attachment(at_n1, actor=u["enseignant"], file=upload("c.png", PNG))
+    assert a.content_type == "image/png"

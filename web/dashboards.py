@@ -182,21 +182,21 @@ def availability(user, f: Filters) -> Table:
     """Availability per service inside / outside the contract window, from the sla app."""
     columns = [str(_("Service")), str(_("Dans la plage contractuelle")), str(_("Objectif")), str(_("Budget d'indisponibilité restant (min)")),
                str(_("Hors plage")), str(_("Objectif hors plage")), str(_("Budget restant hors plage (min)"))]
-    try:
-        from sla.availability import availability_report  # the sla app's public API
-    except ImportError:
-        return Table("disponibilite", str(_("Disponibilité par service")), columns, [], chart="none",
-                     note=str(_("Le calcul de disponibilité n'est pas encore disponible.")))
+    from directory.models import Academie
+    from sla.availability import availability_report  # the sla app's public API
     from sla.models import Service
 
+    academie = Academie.objects.filter(pk=f.academie).first() if f.academie else None
+    end = min(f.end_dt, timezone.now())
     rows = []
-    for service in Service.objects.order_by("name"):
-        r = availability_report(service=service, start=f.start_dt, end=f.end_dt, academie_id=f.academie)
-        rows.append([
-            service.name,
-            f"{r.inside.availability_percent:.3f} %", f"{r.inside.target_percent} %", round(r.inside.remaining_budget_seconds / 60),
-            f"{r.outside.availability_percent:.3f} %", f"{r.outside.target_percent} %", round(r.outside.remaining_budget_seconds / 60),
-        ])
+    if end > f.start_dt:
+        for service in Service.objects.order_by("name"):
+            r = availability_report(service, f.start_dt, end, academie=academie)
+            i, o = r["inside"], r["outside"]
+            rows.append([
+                service.name, f"{i['availability']:.3f} %", f"{i['target']} %", i["remaining_budget_minutes"],
+                f"{o['availability']:.3f} %", f"{o['target']} %", o["remaining_budget_minutes"],
+            ])
     return Table("disponibilite", str(_("Disponibilité par service (objectifs 99,7 % / 97 %)")), columns, rows, chart="none")
 
 

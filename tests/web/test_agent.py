@@ -136,3 +136,45 @@ def test_board_websocket_checks_perimeter_and_relays():
         await agent.disconnect()
 
     async_to_sync(scenario)()
+
+
+@pytest.mark.django_db
+def test_outage_declared_and_closed_by_level_one_agent(client, world):
+    from sla.models import Outage, Service
+
+    service = Service.objects.get_or_create(slug="ent", defaults={"name": "Accès à l'ENT"})[0]
+    client.force_login(world.users["erun"])
+    response = client.post(reverse("web:outages"), {
+        "service": service.pk, "scope": "academie", "academie": world.academies["montpellier"].pk,
+        "started_at": "2026-03-02T08:00", "cause": "Panne d'authentification",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    outage = Outage.objects.get(cause="Panne d'authentification")
+    html = client.get(reverse("web:report_similar"), {"school": world.schools["0341255E"].pk}).content.decode()
+    client.force_login(world.users["enseignant"])
+    html = client.get(reverse("web:report_similar"), {"school": world.schools["0341255E"].pk}).content.decode()
+    assert "Interruption de service en cours" in html
+    client.force_login(world.users["erun"])
+    client.post(reverse("web:outage_close", args=[outage.pk]))
+    outage.refresh_from_db()
+    assert outage.ended_at is not None
+    # A requester may not declare.
+    client.force_login(world.users["enseignant"])
+    assert client.get(reverse("web:outages")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_dashboard_tables_and_csv_export(client, world):
+    from sla.models import Service
+
+    Service.objects.get_or_create(slug="ent", defaults={"name": "Accès à l'ENT"})
+    at_erun(world)
+    client.force_login(world.users["manager"])
+    html = client.get(reverse("web:dashboard")).content.decode()
+    assert "Disponibilité par service" in html and "99.7 %" in html.replace("99,7", "99.7")
+    assert 'data-chart="bar"' in html and "table-categories" in html
+    response = client.get(reverse("web:dashboard_csv", args=["categories"]))
+    assert response["Content-Type"].startswith("text/csv")
+    assert "Dysfonctionnement;1" in response.content.decode("utf-8-sig")
+    client.force_login(world.users["enseignant"])
+    assert client.get(reverse("web:dashboard")).status_code == 403

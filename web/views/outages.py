@@ -68,12 +68,12 @@ def outages(request):
         if not declare:
             raise PermissionDenied
         if form.is_valid():
-            from sla import services as sla_services
+            from sla.availability import declare_outage
 
             data = form.cleaned_data
             try:
-                sla_services.declare_outage(
-                    service=data["service"], scope=data["scope"], academie=data["academie"],
+                declare_outage(
+                    data["service"], scope=data["scope"], academie=data["academie"],
                     schools=list(data["schools"]), started_at=data["started_at"], cause=data["cause"],
                     actor=request.user,
                 )
@@ -95,10 +95,10 @@ def close(request, pk):
     if not may_declare(request.user):
         raise PermissionDenied
     outage = get_object_or_404(_visible_outages(request.user), pk=pk, ended_at__isnull=True)
-    from sla import services as sla_services
+    from sla.availability import close_outage
 
     try:
-        sla_services.close_outage(outage, ended_at=timezone.now(), actor=request.user)
+        close_outage(outage, ended_at=timezone.now(), actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

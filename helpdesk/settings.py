@@ -74,6 +74,9 @@ INSTALLED_APPS = [
     "api",
     "dsfr",
     "web",
+    "journal",
+    "privacy",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -88,6 +91,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Who read or changed which ticket or personal record (docs/security.md).
+    "journal.middleware.AccessJournalMiddleware",
+    # Login throttling and lockout; last, as django-axes requires.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -361,7 +368,25 @@ HELPDESK = {
     "ATTACHMENT_MAX_BYTES": int(ENV.get("HELPDESK_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))),
     # Seed command refuses to run with DEBUG off unless forced.
     "DEMO_PASSWORD": ENV.get("HELPDESK_DEMO_PASSWORD", "demo-ent-2026"),
+    # Access journal: days kept before the daily purge (the conventions ask for one year).
+    "ACCESS_LOG_RETENTION_DAYS": int(ENV.get("HELPDESK_ACCESS_LOG_RETENTION_DAYS", "365")),
+    # Reverse proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
+    "ACCESS_LOG_PROXY_COUNT": int(ENV.get("HELPDESK_PROXY_COUNT", "1" if PRODUCTION else "0")),
+    # Closed tickets are anonymised after this many days unless their convention says otherwise.
+    "TICKET_RETENTION_DAYS": int(ENV.get("HELPDESK_TICKET_RETENTION_DAYS", "1095")),
 }
+
+# --- Login throttling and lockout (django-axes) -------------------------------------------------
+# Five failures for one account from one address lock that pair for 15 minutes; a success resets.
+AXES_FAILURE_LIMIT = int(ENV.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(ENV.get("AXES_COOLOFF_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "privacy/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = HELPDESK["ACCESS_LOG_PROXY_COUNT"] or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if HELPDESK["ACCESS_LOG_PROXY_COUNT"] else ["REMOTE_ADDR"]
+)
 
 LOGGING = {
     "version": 1,
@@ -397,7 +422,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["privacy.auth.RequestAxesBackend", "django.contrib.auth.backends.ModelBackend"]
 # OpenID Connect (ProConnect or an académie IdP) only when the environment configures it.
 OIDC_ENABLED = all(ENV.get(k) for k in ("OIDC_RP_CLIENT_ID", "OIDC_RP_CLIENT_SECRET", "OIDC_OP_AUTHORIZATION_ENDPOINT"))
 if OIDC_ENABLED:

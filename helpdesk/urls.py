@@ -18,4 +18,6 @@ urlpatterns = [
     path("", include("web.urls")),
     path("api/v1/", include("api.urls")),
     path("tickets/", include("tickets.urls")),
+    path("journal-des-acces/", include("journal.urls")),
+    path("vie-privee/", include("privacy.urls")),
 ]

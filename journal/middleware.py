@@ -1,0 +1,161 @@
+"""Journals accesses without touching the views: after each response, the URL name (resolved by
+Django) says whether the request read or changed a ticket, an attachment or a personal record.
+
+- registered object URLs (ticket pages and API endpoints, attachment downloads, privacy pages):
+  one line per request, granted or denied (401/403/404 — attempts from outside the perimeter);
+- the admin's object pages (change/delete/history of any model) and its journal search;
+- any other 403 answered to a signed-in person: one "denied" line.
+Other apps add their object URLs with `register(view_name, resolver)`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from .models import Action, ObjectType, Outcome
+
+log = logging.getLogger(__name__)
+
+DENIED_STATUSES = {401, 403, 404}
+# view_name (or prefix ending with "*") → resolver(kwargs) → (object_type, object_id, label, school_id)
+_ROUTES: dict[str, Callable] = {}
+
+
+def register(view_name: str, resolver: Callable) -> None:
+    _ROUTES[view_name] = resolver
+
+
+def ticket_by_reference(kwargs):
+    from tickets.models import Ticket
+
+    reference = str(kwargs.get("reference", ""))[:20].upper()
+    row = Ticket.objects.filter(reference=reference).values("pk", "school_id").first()
+    if row is None:
+        return ObjectType.TICKET, "", reference, None
+    return ObjectType.TICKET, str(row["pk"]), reference, row["school_id"]
+
+
+def attachment_by_pk(kwargs):
+    from tickets.models import Attachment
+
+    row = Attachment.objects.filter(pk=kwargs.get("pk")).values("pk", "ticket__reference", "ticket__school_id").first()
+    if row is None:
+        return ObjectType.ATTACHMENT, str(kwargs.get("pk", "")), "", None
+    return ObjectType.ATTACHMENT, str(row["pk"]), row["ticket__reference"], row["ticket__school_id"]
+
+
+for _name in ("web:ticket", "web:ticket_message", "web:ticket_action", "api:ticket", "api:ticket-comments",
+              "api:ticket-attachments", "api:ticket-events", "api:ticket-transitions", "api:ticket-transition-*"):
+    register(_name, ticket_by_reference)
+register("tickets:attachment-download", attachment_by_pk)
+
+
+def _resolver_for(view_name: str):
+    if view_name in _ROUTES:
+        return _ROUTES[view_name]
+    for key, resolver in _ROUTES.items():
+        if key.endswith("*") and view_name.startswith(key[:-1]):
+            return resolver
+    return None
+
+
+def _admin_target(match):
+    """Object pages of the admin: <app>_<model>_change|delete|history with object_id."""
+    name = match.url_name or ""
+    object_id = match.kwargs.get("object_id")
+    for suffix in ("_change", "_delete", "_history"):
+        if name.endswith(suffix) and object_id:
+            app_model = name[: -len(suffix)]
+            return app_model, str(object_id)
+    return None
+
+
+def _admin_entry(request, response, match):
+    from django.apps import apps
+
+    target = _admin_target(match)
+    if target is None:
+        if match.url_name == "journal_accessentry_changelist":
+            return {"object_type": ObjectType.PAGE, "object_label": "recherche dans le journal des accès",
+                    "detail": {"query": request.GET.urlencode()[:500]}}
+        return None
+    app_model, object_id = target
+    model = None
+    for m in apps.get_models():
+        if f"{m._meta.app_label}_{m._meta.model_name}" == app_model:
+            model = m
+            break
+    if model is None:
+        return None
+    label, school_id, object_type = f"{app_model} #{object_id}", None, ObjectType.OTHER
+    if app_model == "tickets_ticket":
+        object_type, _, label, school_id = ticket_by_reference_pk(object_id)
+    elif model._meta.label == _user_label():
+        object_type = ObjectType.PERSON
+        username = model._default_manager.filter(pk=object_id).values_list(model.USERNAME_FIELD, flat=True).first()
+        label = username or label
+    return {"object_type": object_type, "object_id": object_id, "object_label": label, "school_id": school_id}
+
+
+def _user_label():
+    from django.conf import settings
+
+    return settings.AUTH_USER_MODEL
+
+
+def ticket_by_reference_pk(pk):
+    from tickets.models import Ticket
+
+    row = Ticket.objects.filter(pk=pk).values("pk", "reference", "school_id").first() if str(pk).isdigit() else None
+    if row is None:
+        return ObjectType.TICKET, str(pk), f"ticket #{pk}", None
+    return ObjectType.TICKET, str(row["pk"]), row["reference"], row["school_id"]
+
+
+def _action(request, object_type, status):
+    if status in DENIED_STATUSES:
+        return Action.DENIED
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return Action.DOWNLOAD if object_type == ObjectType.ATTACHMENT else Action.VIEW
+    return Action.CHANGE
+
+
+def journal_response(request, response) -> None:
+    from .services import record
+
+    if getattr(request, "_journal_recorded", False):
+        return  # the view journaled itself, with more detail
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return
+    status = response.status_code
+    fields = None
+    if "admin" in match.namespaces:
+        fields = _admin_entry(request, response, match)
+    else:
+        resolver = _resolver_for(match.view_name)
+        if resolver is not None:
+            object_type, object_id, label, school_id = resolver(match.kwargs)
+            fields = {"object_type": object_type, "object_id": object_id, "object_label": label, "school_id": school_id}
+    if fields is None:
+        user = getattr(request, "user", None)
+        if status != 403 or user is None or not user.is_authenticated:
+            return
+        fields = {"object_type": ObjectType.PAGE, "object_label": match.view_name or request.path[:200]}
+    action = _action(request, fields["object_type"], status)
+    outcome = Outcome.DENIED if status in DENIED_STATUSES else Outcome.GRANTED
+    record(request, action, outcome=outcome, status_code=status, **fields)
+
+
+class AccessJournalMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        try:
+            journal_response(request, response)
+        except Exception:  # the journal must never turn an answered request into an error page
+            log.exception("access journal: could not record %s %s", request.method, request.path)
+        return response

@@ -1,0 +1,1 @@
+"""Data-subject rights, retention per convention, breach notifications, login throttling."""

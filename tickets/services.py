@@ -215,17 +215,27 @@ def _other_ticket(actor, value, field) -> Ticket:
 
 # --- open ---------------------------------------------------------------------------------------
 
-@transaction.atomic
-def open_ticket(*, actor, school, title, description, category, service="", impact, urgency, contact="",
-                qualification=None, via="web") -> Ticket:
-    p = perimeter_for(actor)
-    may_open = p.everything or any(
+def _may_open(user, school) -> bool:
+    p = perimeter_for(user)
+    return p.everything or any(
         g.scope == "school" and g.scope_id == school.pk and g.role in (Role.REQUESTER, Role.AGENT) for g in p.grants
     )
-    if not may_open:
+
+
+@transaction.atomic
+def open_ticket(*, actor, school, title, description, category, service="", impact, urgency, contact="",
+                qualification=None, via="web", on_behalf_of=None) -> Ticket:
+    """`on_behalf_of`: the requester when `actor` relays for them (an ENT help module, a bridge); both
+    must be of the school's side, so a relay never opens for someone outside its perimeter."""
+    if not _may_open(actor, school):
         raise PermissionDenied(
             "Seuls les demandeurs de l'école et son correspondant ENT (niveau 0) peuvent y ouvrir un ticket."
         )
+    if on_behalf_of is not None and on_behalf_of.pk != actor.pk and not (
+        on_behalf_of.is_active and _may_open(on_behalf_of, school)
+    ):
+        raise PermissionDenied(f"{on_behalf_of} n'est pas un demandeur de l'école {school.uai}.")
+    requester = on_behalf_of or actor
     title = _required("title", title, "titre")
     if len(title) > 200:
         raise ValidationError({"title": "Le titre dépasse 200 caractères."})
@@ -253,7 +263,7 @@ def open_ticket(*, actor, school, title, description, category, service="", impa
     level, desk = landing
     now = timezone.now()
     t = Ticket(
-        reference=next_reference(timezone.localdate(now)), school=school, requester=actor, contact=(contact or "").strip(),
+        reference=next_reference(timezone.localdate(now)), school=school, requester=requester, contact=(contact or "").strip(),
         title=title, description=description, category=category, service=(service or "").strip(),
         impact=impact, urgency=urgency, priority=priority_for(impact, urgency), convention=convention, via=via,
         level=level, desk=desk, reached_vendor=desk.vendor_id is not None, created_at=now, updated_at=now,
@@ -265,6 +275,7 @@ def open_ticket(*, actor, school, title, description, category, service="", impa
     t.save()
     _event(t, actor=actor, kind=EventKind.OPENED, before=None, payload={
         "convention": convention.reference, "category": category, "priority": t.priority,
+        **({"on_behalf_of": requester.pk} if requester.pk != actor.pk else {}),
     }, at=now)
     return t
 

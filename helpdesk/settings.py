@@ -132,6 +132,9 @@ if ENV.get("DATABASE_URL"):
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {})
         DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 10)
+    # Named explicitly: channels' live-server test process (forked after the test database exists)
+    # would otherwise derive "test_test_…" from the already-switched NAME.
+    DATABASES["default"]["TEST"] = {"NAME": ENV.get("DATABASE_TEST_NAME", f"test_{DATABASES['default']['NAME']}")}
 else:
     DATABASES = {
         "default": {

@@ -125,6 +125,11 @@ class Ticket(FSMModelMixin, models.Model):
         ordering = ["priority", "created_at"]
         indexes = [
             models.Index(fields=["desk", "state", "priority", "created_at"], name="ticket_queue_idx"),
+            # A desk's open queue in its display order, without a sort (partial: open tickets only).
+            models.Index(
+                fields=["desk", "priority", "created_at", "id"], name="ticket_open_queue_idx",
+                condition=models.Q(state__in=["new", "in_progress", "waiting_requester"]),
+            ),
             models.Index(fields=["school", "state"], name="ticket_school_state_idx"),
             models.Index(fields=["requester", "state"], name="ticket_requester_idx"),
             models.Index(fields=["state", "resolved_at"], name="ticket_state_resolved_idx"),

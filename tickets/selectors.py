@@ -11,7 +11,7 @@ from functools import reduce
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from directory.choices import Role
+from directory.choices import Category, Role
 from directory.selectors import perimeter_for
 
 from .models import ACTIVE, Comment, State, Ticket, TicketEvent
@@ -51,6 +51,21 @@ def visibility_q(user) -> Q | None:
     # Observers (local trainers): tickets of their area that reached the vendor.
     if p.has_role(Role.OBSERVER):
         parts.append(Q(reached_vendor=True) & p.schools_q("school__", roles={Role.OBSERVER}))
+    return reduce(operator.or_, parts) & (~Q(category=Category.SECURITY) | breach_q(user, p))
+
+
+def breach_q(user, p) -> Q:
+    """Security incidents (personal-data breaches): only the DPOs and the competent authorities of
+    the perimeter — non-vendor agents above the school, or at the desk holding the ticket — and the
+    person who reported it. Never vendors, observers or managers (rule owned by privacy, see
+    docs/security.md)."""
+    parts = [Q(requester_id=user.pk), p.schools_q("school__", roles={Role.DPO})]
+    own_desks = sorted({g.desk_id for g in p.grants if g.role == Role.AGENT and g.desk_id and g.scope != "vendor"})
+    if own_desks:
+        parts.append(Q(desk_id__in=own_desks, desk__vendor__isnull=True))
+    authority = tuple(g for g in p.grants if g.role == Role.AGENT and g.scope not in ("vendor", "school"))
+    if authority:
+        parts.append(type(p)(p.user_id, False, authority).schools_q("school__", roles={Role.AGENT}))
     return reduce(operator.or_, parts)
 
 
@@ -70,7 +85,10 @@ def actionable_by(user) -> QuerySet[Ticket]:
     desk_ids = sorted({g.desk_id for g in p.grants if g.role == Role.AGENT and g.desk_id})
     if desk_ids:
         parts.append(Q(desk_id__in=desk_ids, state__in=ACTIVE))
-    parts.append(Q(requester_id=user.pk, state__in=[State.WAITING_REQUESTER, State.RESOLVED]))
+    # Only people who can be requesters get that branch: an OR would keep the database from
+    # walking the desk queue index in order.
+    if not desk_ids or p.has_role(Role.REQUESTER) or any(g.is_school_contact for g in p.grants):
+        parts.append(Q(requester_id=user.pk, state__in=[State.WAITING_REQUESTER, State.RESOLVED]))
     return _base().filter(reduce(operator.or_, parts)).order_by("priority", "created_at", "pk")
 
 

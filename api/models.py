@@ -148,3 +148,30 @@ class WebhookDelivery(models.Model):
         verbose_name = _("livraison webhook")
         verbose_name_plural = _("livraisons webhook")
         ordering = ["-created_at"]
+
+
+class PivotLink(models.Model):
+    """A ticket known to another tool through the OPEN-ENT-NG support-pivot format: the identifiers and
+    external status it sent, so that a retried or repeated import updates instead of duplicating."""
+
+    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="pivot_links", verbose_name=_("client d'API"))
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="pivot_links", verbose_name=_("ticket"))
+    id_ent = models.CharField(_("identifiant ENT (id_ent)"), max_length=80, blank=True)
+    id_externe = models.CharField(_("identifiant externe (id_externe)"), max_length=80, blank=True)
+    statut_externe = models.CharField(_("statut externe"), max_length=80, blank=True)
+    # External comment id → our Comment pk, so an echoed comment is never added twice.
+    comment_ids = models.JSONField(_("commentaires importés"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    updated_at = models.DateTimeField(_("mis à jour le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lien support-pivot")
+        verbose_name_plural = _("liens support-pivot")
+        constraints = [
+            models.UniqueConstraint(fields=["client", "ticket"], name="pivot_link_one_per_ticket"),
+            models.UniqueConstraint(fields=["client", "id_ent"], condition=~Q(id_ent=""), name="pivot_link_id_ent_unique"),
+            models.UniqueConstraint(fields=["client", "id_externe"], condition=~Q(id_externe=""), name="pivot_link_id_externe_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.client} ↔ {self.ticket_id} ({self.id_ent or self.id_externe})"

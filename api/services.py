@@ -66,7 +66,10 @@ def sync_memberships(client: ApiClient) -> int:
     desks = list(Desk.objects.filter(vendor=client.vendor)) if client.vendor_id else [client.desk]
     Membership.objects.filter(user=client.service_user).exclude(desk__in=desks).delete()
     existing = set(Membership.objects.filter(user=client.service_user).values_list("desk_id", flat=True))
-    created = [Membership(user=client.service_user, role=Role.AGENT, desk=d) for d in desks if d.pk not in existing]
+    # A school's level-0 client is that school's ENT help module: it relays its requesters (answers,
+    # confirmations), as the school's ENT correspondent does.
+    created = [Membership(user=client.service_user, role=Role.AGENT, desk=d, is_school_contact=d.school_id is not None)
+               for d in desks if d.pk not in existing]
     Membership.objects.bulk_create(created)
     return len(created)
 

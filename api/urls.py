@@ -2,7 +2,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from oauth2_provider import views as oauth2_views
 
-from . import problems, views_sla, views_tickets, views_webhooks
+from . import problems, views_pivot, views_sla, views_tickets, views_webhooks
 from .ticket_serializers import TRANSITION_INPUTS
 
 app_name = "api"
@@ -22,6 +22,8 @@ urlpatterns = [
         path(f"tickets/<str:reference>/transitions/{name}/", views_tickets.transition_view(name), name=f"ticket-transition-{name}")
         for name in TRANSITION_INPUTS
     ],
+    path("pivot/tickets/", views_pivot.PivotTicketListView.as_view(), name="pivot-tickets"),
+    path("pivot/tickets/<str:reference>/", views_pivot.PivotTicketDetailView.as_view(), name="pivot-ticket"),
     path("outages/", views_sla.OutageListView.as_view(), name="outages"),
     path("outages/<int:pk>/close/", views_sla.OutageCloseView.as_view(), name="outage-close"),
     path("availability/", views_sla.AvailabilityView.as_view(), name="availability"),

@@ -268,12 +268,15 @@ elif HELPDESK_STORAGE == "local":
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 else:
     raise ImproperlyConfigured(f"HELPDESK_STORAGE must be 'local' or 's3', not {HELPDESK_STORAGE!r}.")
+# Hashed, compressed static files (collectstatic required). The production test run turns this off:
+# tests and channels' live-server static handler look files up by their unhashed names.
+STATIC_MANIFEST = env_bool("HELPDESK_STATIC_MANIFEST", PRODUCTION)
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if PRODUCTION
+            if STATIC_MANIFEST
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },

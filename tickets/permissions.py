@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import timezone
 
-from directory.choices import Role
+from directory.choices import Category, Role
 from directory.models import ConventionSchool
 from directory.selectors import perimeter_for
 
@@ -95,6 +95,8 @@ def can_view(user, ticket) -> bool:
     if user is None or not user.is_authenticated:
         return False
     p = perimeter_for(user)
+    if ticket.category == Category.SECURITY:
+        return may_view_breach(user, ticket, p)
     if p.everything or is_requester_side(user, ticket, p) or is_agent_at_desk(user, ticket, p):
         return True
     non_vendor_agent_roles = {Role.MANAGER, Role.DPO}
@@ -109,6 +111,19 @@ def can_view(user, ticket) -> bool:
     if vendor_ids and _reached_vendor_desks(ticket, vendor_ids):
         return True
     return is_observer_of(user, ticket, p)
+
+
+def may_view_breach(user, ticket, perimeter=None) -> bool:
+    """Security incidents: DPOs and competent authorities of the perimeter (non-vendor agents above
+    the school, or at the non-vendor desk holding it), and the reporter — never vendors, observers
+    or managers. Same rule as selectors.breach_q."""
+    p = perimeter or perimeter_for(user)
+    if p.everything or ticket.requester_id == user.pk or covers(p, ticket.school, {Role.DPO}):
+        return True
+    if ticket.desk_id and ticket.desk.vendor_id is None and is_agent_at_desk(user, ticket, p):
+        return True
+    authority = tuple(g for g in p.grants if g.role == Role.AGENT and g.scope not in ("vendor", "school"))
+    return bool(authority) and covers(type(p)(user_id=p.user_id, everything=False, grants=authority), ticket.school, {Role.AGENT})
 
 
 def can_see_internal(user, ticket) -> bool:
@@ -149,6 +164,8 @@ def check(action: str, user, ticket: Ticket, **context) -> None:
         return
     if system:
         deny("Action réservée à une personne identifiée.")
+    if ticket.category == Category.SECURITY and not may_view_breach(user, ticket, p):
+        deny("Incident de sécurité : réservé aux délégués à la protection des données et aux autorités compétentes.")
 
     if action == "take":
         if not agent:

@@ -121,7 +121,8 @@ class PivotTicketListView(_PivotBase):
         # Attachments travel in base64 inside the JSON document.
         return 1024 * 1024 + 20 * (settings.HELPDESK["ATTACHMENT_MAX_BYTES"] * 4 // 3 + 1024)
 
-    @extend_schema(operation_id="pivot_tickets_list", summary="Tickets du périmètre au format support-pivot")
+    @extend_schema(operation_id="pivot_tickets_list", summary="Tickets du périmètre au format support-pivot",
+                   responses={200: PivotTicketSerializer(many=True)})
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(PivotTicketSerializer(page, many=True).data)

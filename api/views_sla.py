@@ -71,7 +71,7 @@ class OutageListView(ApiView):
     pagination_class = OutagePagination
     required_scopes_by_method = {"write": ["outages:write"]}
 
-    @extend_schema(operation_id="outages_list", summary="Interruptions de service")
+    @extend_schema(operation_id="outages_list", summary="Interruptions de service", responses={200: OutageSerializer(many=True)})
     def get(self, request):
         qs = Outage.objects.select_related("service", "academie").prefetch_related("schools")
         if request.query_params.get("open") in ("1", "true"):

@@ -105,7 +105,8 @@ class TicketListView(_TicketBase):
     def get_queryset(self):
         return selectors.visible_to(self.request.user).select_related("convention", "duplicate_of", "parent")
 
-    @extend_schema(operation_id="tickets_list", summary="Tickets du périmètre du client")
+    @extend_schema(operation_id="tickets_list", summary="Tickets du périmètre du client",
+                   responses={200: ts.TicketListItemSerializer(many=True)})
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(ts.TicketListItemSerializer(page, many=True).data)

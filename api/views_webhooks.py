@@ -31,7 +31,8 @@ class _ClientOnly(ApiView):
 class WebhookListView(_ClientOnly):
     serializer_class = WebhookSubscriptionSerializer
 
-    @extend_schema(operation_id="webhooks_list", summary="Abonnements webhook du client")
+    @extend_schema(operation_id="webhooks_list", summary="Abonnements webhook du client",
+                   responses={200: WebhookSubscriptionSerializer(many=True)})
     def get(self, request):
         return Response(WebhookSubscriptionSerializer(self.get_queryset(), many=True).data)
 
@@ -87,7 +88,8 @@ class WebhookDeliveriesView(_ClientOnly):
     serializer_class = WebhookDeliverySerializer
     pagination_class = DeliveryPagination
 
-    @extend_schema(operation_id="webhooks_deliveries", summary="Journal des livraisons d'un abonnement")
+    @extend_schema(operation_id="webhooks_deliveries", summary="Journal des livraisons d'un abonnement",
+                   responses={200: WebhookDeliverySerializer(many=True)})
     def get(self, request, pk):
         subscription = get_object_or_404(self.get_queryset(), pk=pk)
         page = self.paginate_queryset(subscription.deliveries.all())

@@ -1,0 +1,250 @@
+"""Writes and reads of data-subject rights, retention and breach notifications.
+
+- `personal_data(subject)`: everything held about a person (JSON-ready), for the export;
+- `anonymise_expired()`: closed tickets past their convention's retention are anonymised
+  (requester replaced, free text scrubbed, attachments deleted; statistics kept), each logged;
+- `save_breach_report(ticket, actor, **fields)`: the CNIL notification data of a security incident.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from directory.choices import Category, Role
+from directory.models import Circonscription, Membership, User
+from directory.selectors import perimeter_for
+from journal.models import Action, Interface, ObjectType
+from journal.services import record
+
+from .models import AnonymisationLog, BreachReport, RetentionPolicy
+
+log = logging.getLogger(__name__)
+
+ANONYMISED = "[anonymisé]"
+SENTINEL_USERNAME = "personne-anonymisee"
+TICKET_TEXT_FIELDS = ("contact", "description", "steps_to_reproduce", "expected_behaviour", "observed_behaviour",
+                      "browser_device", "resolution_summary", "cancel_reason")
+PAYLOAD_TEXT_KEYS = {"body", "reason", "qualification", "changed", "on_behalf_of"}
+
+
+# --- who may export whose data -----------------------------------------------------------------
+def may_export(user, subject) -> bool:
+    """The person themself; an administrator; a DPO whose perimeter covers the person (their
+    tickets' schools or their memberships)."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.pk == subject.pk:
+        return True
+    p = perimeter_for(user)
+    if p.everything:
+        return True
+    if not p.has_role(Role.DPO):
+        return False
+    from tickets.models import Ticket
+
+    schools = p.schools(roles={Role.DPO})
+    if Ticket.objects.filter(requester=subject, school__in=schools).exists():
+        return True
+    circos = Circonscription.objects.filter(pk__in=schools.values("circonscription_id"))
+    academies = schools.values("academie_id")
+    collectivites = schools.exclude(collectivite_id=None).values("collectivite_id")
+    scope = (
+        Q(school__in=schools) | Q(desk__school__in=schools)
+        | Q(circonscription__in=circos) | Q(desk__circonscription__in=circos)
+        | Q(academie__in=academies) | Q(desk__academie__in=academies)
+        | Q(collectivite__in=collectivites) | Q(desk__collectivite__in=collectivites)
+    )
+    return Membership.objects.filter(scope, user=subject).exists()
+
+
+# --- export -------------------------------------------------------------------------------------
+def _dt(value):
+    return value.isoformat() if value else None
+
+
+def personal_data(subject: User) -> dict:
+    """All personal data held about `subject`, grouped by where it is kept."""
+    from axes.models import AccessLog
+    from journal.models import AccessEntry
+    from tickets.models import Attachment, Comment, Notification, Ticket, TicketEvent
+
+    data = {
+        "generated_at": _dt(timezone.now()),
+        "identity": {
+            "username": subject.username, "first_name": subject.first_name, "last_name": subject.last_name,
+            "email": subject.email, "phone": subject.phone, "aaf_id": subject.aaf_id,
+            "is_active": subject.is_active, "date_joined": _dt(subject.date_joined), "last_login": _dt(subject.last_login),
+        },
+        "memberships": [
+            {"role": m.get_role_display(), "scope": str(m.target), "school_contact": m.is_school_contact}
+            for m in Membership.objects.filter(user=subject).select_related(*Membership.TARGET_FIELDS)
+        ],
+        "tickets_requested": [
+            {"reference": t.reference, "school": t.school.name, "title": t.title, "description": t.description,
+             "contact": t.contact, "category": t.get_category_display(), "state": t.get_state_display(),
+             "created_at": _dt(t.created_at), "closed_at": _dt(t.closed_at)}
+            for t in Ticket.objects.filter(requester=subject).select_related("school").order_by("created_at")
+        ],
+        "tickets_assigned": [t.reference for t in Ticket.objects.filter(assignee=subject).order_by("created_at")],
+        "messages": [
+            {"ticket": c.ticket.reference, "body": c.body, "public": c.public, "created_at": _dt(c.created_at)}
+            for c in Comment.objects.filter(author=subject).select_related("ticket").order_by("created_at")
+        ],
+        "attachments": [
+            {"ticket": a.ticket.reference, "name": a.original_name, "type": a.content_type, "size": a.size,
+             "created_at": _dt(a.created_at)}
+            for a in Attachment.objects.filter(uploaded_by=subject).select_related("ticket").order_by("created_at")
+        ],
+        "timeline_actions": [
+            {"ticket": e.ticket.reference, "kind": e.get_kind_display(), "at": _dt(e.at)}
+            for e in TicketEvent.objects.filter(actor=subject).select_related("ticket").order_by("at")
+        ],
+        "notifications": [
+            {"ticket": n.ticket.reference, "message": n.message, "created_at": _dt(n.created_at), "read_at": _dt(n.read_at)}
+            for n in Notification.objects.filter(user=subject).select_related("ticket").order_by("created_at")
+        ],
+        "accesses_by_the_person": [
+            {"at": _dt(e.at), "interface": e.interface, "action": e.action, "outcome": e.outcome,
+             "object": f"{e.object_type} {e.object_label}", "ip_address": e.ip_address}
+            for e in AccessEntry.objects.filter(actor=subject).order_by("at")
+        ],
+        "accesses_to_the_person_record": [
+            {"at": _dt(e.at), "by": e.actor_label, "interface": e.interface, "action": e.action}
+            for e in AccessEntry.objects.filter(object_type=ObjectType.PERSON, object_id=str(subject.pk)).order_by("at")
+        ],
+        "sign_ins": [
+            {"at": _dt(a.attempt_time), "ip_address": a.ip_address, "user_agent": a.user_agent, "logout": _dt(a.logout_time)}
+            for a in AccessLog.objects.filter(username=subject.username).order_by("attempt_time")
+        ],
+    }
+    return data
+
+
+# --- retention ----------------------------------------------------------------------------------
+def default_retention_days() -> int:
+    return int(settings.HELPDESK.get("TICKET_RETENTION_DAYS", 1095))
+
+
+def sentinel_user() -> User:
+    user, created = User.objects.get_or_create(
+        username=SENTINEL_USERNAME, defaults={"first_name": "Personne", "last_name": "anonymisée", "is_active": False},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def _scrub_payload(payload: dict) -> dict:
+    return {k: (ANONYMISED if k in PAYLOAD_TEXT_KEYS and v not in (None, "", {}, []) else v) for k, v in payload.items()}
+
+
+@transaction.atomic
+def anonymise_ticket(ticket, *, retention_days: int, now=None) -> AnonymisationLog:
+    """Replace the requester and personal data in free text; keep what statistics need (school,
+    category, levels, desks, dates, priority, SLA clocks). The timeline is append-only for every
+    other writer: anonymisation is its one permitted rewrite (GDPR storage limitation)."""
+    from tickets.models import Attachment, Comment, Notification, Ticket, TicketEvent
+
+    now = now or timezone.now()
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if AnonymisationLog.objects.filter(ticket=ticket).exists():
+        return ticket.anonymisation
+    sentinel = sentinel_user()
+    former = ticket.requester_id
+    changes = {f: ANONYMISED for f in TICKET_TEXT_FIELDS if getattr(ticket, f)}
+    changes["title"] = f"Demande {ticket.reference} (anonymisée)"
+    Ticket.objects.filter(pk=ticket.pk).update(requester=sentinel, **changes)
+    comments = Comment.objects.filter(ticket=ticket)
+    n_comments = comments.count()
+    comments.filter(author_id=former).update(author=sentinel)
+    comments.update(body=ANONYMISED)
+    base_update = models.QuerySet.update  # TicketEvent's manager refuses update() to every other writer
+    base_update(TicketEvent.objects.filter(ticket=ticket, actor_id=former), actor=sentinel)
+    for event in TicketEvent.objects.filter(ticket=ticket).exclude(payload={}):
+        scrubbed = _scrub_payload(event.payload)
+        if scrubbed != event.payload:
+            base_update(TicketEvent.objects.filter(pk=event.pk), payload=scrubbed)
+    n_attachments = 0
+    for attachment in Attachment.objects.filter(ticket=ticket).exclude(file=""):
+        attachment.file.delete(save=False)
+        uploader = None if attachment.uploaded_by_id == former else attachment.uploaded_by_id
+        Attachment.objects.filter(pk=attachment.pk).update(file="", original_name=ANONYMISED, uploaded_by_id=uploader)
+        n_attachments += 1
+    Notification.objects.filter(ticket=ticket, user_id=former).delete()
+    entry = AnonymisationLog.objects.create(
+        ticket=ticket, at=now, retention_days=retention_days, fields=sorted(changes) + ["requester"],
+        comments=n_comments, attachments=n_attachments, former_requester_id=former,
+    )
+    record(None, Action.ANONYMISE, ticket, Interface.SYSTEM,
+           detail={"retention_days": retention_days, "fields": entry.fields, "comments": n_comments, "attachments": n_attachments})
+    return entry
+
+
+def expired_tickets(now=None):
+    """Closed or cancelled tickets past their convention's retention, not anonymised yet."""
+    from tickets.models import State, Ticket
+
+    now = now or timezone.now()
+    policies = {p.convention_id: p.closed_ticket_days for p in RetentionPolicy.objects.all()}
+    default = default_retention_days()
+    done = AnonymisationLog.objects.values("ticket_id")
+    conditions = Q()
+    for days in sorted(set(policies.values()) | {default}):
+        conventions = [c for c, d in policies.items() if d == days]
+        in_scope = Q(convention_id__in=conventions)
+        if days == default:
+            in_scope |= Q(convention__isnull=True) | ~Q(convention_id__in=list(policies))
+        cutoff = now - timedelta(days=days)
+        ended = Q(closed_at__lt=cutoff) | Q(closed_at__isnull=True, updated_at__lt=cutoff)
+        conditions |= in_scope & ended
+    qs = Ticket.objects.filter(state__in=[State.CLOSED, State.CANCELLED]).exclude(pk__in=done).filter(conditions)
+    return [(t, policies.get(t.convention_id, default)) for t in qs.order_by("pk")]
+
+
+def anonymise_expired(now=None) -> int:
+    count = 0
+    for ticket, days in expired_tickets(now):
+        anonymise_ticket(ticket, retention_days=days, now=now)
+        count += 1
+    if count:
+        log.info("retention: %s closed tickets anonymised", count)
+    return count
+
+
+# --- breach notification ------------------------------------------------------------------------
+BREACH_FIELDS = ("nature", "detected_at", "person_categories", "approx_persons", "record_categories", "approx_records",
+                 "consequences", "measures_taken", "measures_proposed", "contact_name", "contact_email", "contact_phone")
+
+
+def may_manage_breach(user, ticket) -> bool:
+    from sla.services import may_record_legal_notice
+
+    return ticket.category == Category.SECURITY and may_record_legal_notice(user, ticket)
+
+
+@transaction.atomic
+def save_breach_report(ticket, *, actor, **fields) -> BreachReport:
+    if ticket.category != Category.SECURITY:
+        raise ValidationError({"ticket": "Seul un ticket « Incident de sécurité » porte une notification de violation."})
+    if not may_manage_breach(actor, ticket):
+        raise PermissionDenied("Seul le délégué à la protection des données compétent renseigne la notification.")
+    unknown = sorted(set(fields) - set(BREACH_FIELDS))
+    if unknown:
+        raise ValidationError({name: "champ inconnu" for name in unknown})
+    if not (fields.get("nature") or "").strip():
+        raise ValidationError({"nature": "Décrire la nature de la violation."})
+    report, _created = BreachReport.objects.select_for_update().get_or_create(ticket=ticket, defaults={"nature": fields["nature"], "updated_by": actor})
+    for name, value in fields.items():
+        setattr(report, name, value)
+    report.updated_by = actor
+    report.full_clean()
+    report.save()
+    return report

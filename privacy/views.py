@@ -1,0 +1,111 @@
+"""Data-subject export (JSON and a readable page) and the breach notification pages.
+
+Each view journals its own access (granted or refused) with the person or ticket concerned."""
+
+import json
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from directory.models import User
+from journal.models import Action, ObjectType, Outcome
+from journal.services import record
+from tickets.models import Ticket
+from tickets.permissions import can_view
+
+from . import services
+from .models import BreachReport
+
+
+def _journal(request, action, obj=None, **kwargs):
+    record(request, action, obj, **kwargs)
+    request._journal_recorded = True  # the middleware would write a less precise line
+
+
+def _subject(request, username):
+    subject = User.objects.filter(username=username).first() if username else request.user
+    if subject is None or not services.may_export(request.user, subject):
+        _journal(request, Action.DENIED, outcome=Outcome.DENIED, object_type=ObjectType.PERSON,
+                 object_id=str(subject.pk) if subject else "", object_label=username or "", status_code=403)
+        raise PermissionDenied
+    return subject
+
+
+@login_required
+def export_json(request, username=None):
+    subject = _subject(request, username)
+    _journal(request, Action.EXPORT, subject, detail={"format": "json"})
+    body = json.dumps(services.personal_data(subject), ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="donnees-{subject.username}.json"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def export_html(request, username=None):
+    subject = _subject(request, username)
+    _journal(request, Action.EXPORT, subject, detail={"format": "html"})
+    response = render(request, "privacy/export.html", {"subject": subject, "data": services.personal_data(subject),
+                                                         "own": subject.pk == request.user.pk})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class BreachForm(forms.ModelForm):
+    class Meta:
+        model = BreachReport
+        fields = list(services.BREACH_FIELDS)
+        widgets = {"detected_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")}
+
+
+def _breach_ticket(request, reference):
+    ticket = Ticket.objects.select_related("school", "desk", "requester", "convention").filter(reference=reference).first()
+    if ticket is None or not services.may_manage_breach(request.user, ticket) or not can_view(request.user, ticket):
+        _journal(request, Action.DENIED, outcome=Outcome.DENIED, object_type=ObjectType.BREACH,
+                 object_id=str(ticket.pk) if ticket else "", object_label=reference[:20],
+                 school_id=ticket.school_id if ticket else None, status_code=404)
+        raise Http404(_("Incident introuvable ou hors de votre périmètre."))
+    return ticket
+
+
+@login_required
+def breach_edit(request, reference):
+    ticket = _breach_ticket(request, reference)
+    report = BreachReport.objects.filter(ticket=ticket).first()
+    form = BreachForm(request.POST or None, instance=report)
+    if request.method == "POST":
+        _journal(request, Action.CHANGE, ticket, object_type=ObjectType.BREACH)
+        if form.is_valid():
+            try:
+                services.save_breach_report(ticket, actor=request.user, **{f: form.cleaned_data[f] for f in services.BREACH_FIELDS})
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("Notification de violation enregistrée."))
+                return redirect("privacy:breach", reference=ticket.reference)
+        return render(request, "privacy/breach_form.html", {"ticket": ticket, "form": form, "report": report}, status=400)
+    _journal(request, Action.VIEW, ticket, object_type=ObjectType.BREACH)
+    return render(request, "privacy/breach_form.html", {"ticket": ticket, "form": form, "report": report})
+
+
+@login_required
+def breach_notification(request, reference):
+    """The printable notification file (what the CNIL's form asks, GDPR art. 33-3)."""
+    ticket = _breach_ticket(request, reference)
+    report = BreachReport.objects.filter(ticket=ticket).select_related("updated_by").first()
+    if report is None:
+        raise Http404(_("La notification n'est pas encore renseignée."))
+    from sla.models import Clock, ClockKind
+
+    clocks = Clock.objects.filter(ticket=ticket, kind__in=[ClockKind.BREACH_NOTICE, ClockKind.CNIL_NOTICE]).order_by("pk")
+    _journal(request, Action.VIEW, ticket, object_type=ObjectType.BREACH, detail={"document": "notification"})
+    response = render(request, "privacy/breach_notification.html", {"ticket": ticket, "report": report, "clocks": clocks})
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from . import services, webhooks
-from .models import ApiClient, WebhookDelivery, WebhookSubscription
+from .models import ApiClient, PivotLink, WebhookDelivery, WebhookSubscription
 
 
 @admin.register(ApiClient)
@@ -66,3 +66,12 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         for pk in ids:
             webhooks.attempt(pk)
         self.message_user(request, _("Livraisons relancées."), messages.SUCCESS)
+
+
+@admin.register(PivotLink)
+class PivotLinkAdmin(admin.ModelAdmin):
+    list_display = ("ticket", "client", "id_ent", "id_externe", "statut_externe", "updated_at")
+    search_fields = ("id_ent", "id_externe", "ticket__reference")
+    list_filter = ("client",)
+    raw_id_fields = ("ticket",)
+    readonly_fields = ("comment_ids", "created_at", "updated_at")

@@ -167,7 +167,13 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_PREFIX}:asgi"},
+            "CONFIG": {
+                # redis-py 8 reads with a 5 s socket timeout by default, the same as channels-redis'
+                # blocking pop (BZPOPMIN, 5 s): the read then races the timeout and idle websocket
+                # consumers die with "Timeout reading from". Give the socket more than the pop.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": int(ENV.get("REDIS_SOCKET_TIMEOUT", "30"))}],
+                "prefix": f"{REDIS_PREFIX}:asgi",
+            },
         }
     }
     CACHES = {

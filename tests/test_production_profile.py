@@ -72,7 +72,10 @@ def test_production_environment_gives_postgresql_redis_and_secure_cookies(tmp_pa
     assert s["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     assert s["CACHES"]["default"]["LOCATION"] == PRODUCTION_ENV["REDIS_URL"]
     assert s["CHANNEL_LAYERS"]["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
-    assert s["CHANNEL_LAYERS"]["default"]["CONFIG"]["hosts"] == [PRODUCTION_ENV["REDIS_URL"]]
+    (layer_host,) = s["CHANNEL_LAYERS"]["default"]["CONFIG"]["hosts"]
+    assert layer_host["address"] == PRODUCTION_ENV["REDIS_URL"]
+    # Longer than channels-redis' 5 s blocking pop, or idle websocket consumers time out.
+    assert layer_host["socket_timeout"] > 5
     assert s["HUEY"]["huey_class"] == "huey.RedisHuey" and s["HUEY"]["url"] == PRODUCTION_ENV["REDIS_URL"]
     # Workers are separate `run_huey` processes, not threads of the web server.
     assert s["HUEY_EMBEDDED_CONSUMER"] is False

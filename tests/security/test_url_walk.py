@@ -1,0 +1,165 @@
+"""Every URL pattern of the project, for every role: authentication and perimeter.
+
+A URL that is not classified below fails the test: a new view must be added to one class (and
+so be thought about) before it ships."""
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from directory.demo import DEMO_USERNAMES
+from journal.models import AccessEntry, Outcome
+from privacy.services import may_export, may_manage_breach
+from tickets import services
+from tickets.permissions import can_view
+
+# Open to anyone (sign-in, password reset, legal pages, health, OAuth token endpoints).
+PUBLIC = {
+    "home", "healthz", "login", "logout", "set_language", "password_reset", "password_reset_done",
+    "password_reset_confirm", "password_reset_complete", "web:legal", "web:accessibility",
+    "api:token", "api:revoke-token", "api:schema", "api:docs", "api:alertmanager",
+    "admin:login", "admin:logout", "admin:password_reset", "admin:jsi18n",
+}
+UNNAMED_PUBLIC = {"api/v1/^.*$"}  # the API's catch-all: a problem+json 404
+# Objects read through a ticket reference (or an attachment of it): the perimeter decides.
+TICKET_OBJECT = {
+    "web:ticket", "web:ticket_message", "web:ticket_action", "api:ticket", "api:ticket-comments",
+    "api:ticket-attachments", "api:ticket-events", "api:ticket-transitions", "api:pivot-ticket",
+    "tickets:attachment-download",
+}
+TICKET_OBJECT_PREFIX = "api:ticket-transition-"
+BREACH_OBJECT = {"privacy:breach", "privacy:breach_notification"}
+PERSON_OBJECT = {"privacy:person_data", "privacy:person_data_json"}
+# Signed-in people only; the page shows what their perimeter holds (selectors are tested elsewhere).
+AUTHENTICATED = {
+    "web:report", "web:report_similar", "web:my_tickets", "web:boards", "web:board", "web:outages",
+    "web:outage_close", "api:tickets", "api:pivot-tickets", "api:outages", "api:outage-close",
+    "api:availability", "api:webhooks", "api:webhook", "api:webhook-rotate", "api:webhook-deliveries",
+    "privacy:my_data", "privacy:my_data_json",
+}
+# Signed-in and one of these roles (others: 403).
+ROLE_GATED = {
+    "web:dashboard": {"manager", "admin"},
+    "web:dashboard_csv": {"manager", "admin"},
+    "journal:search": {"dpo", "admin"},
+}
+POST_ONLY = {"web:ticket_message", "web:ticket_action", "web:outage_close", "logout", "api:ticket-attachments"}
+
+
+def walk(patterns=None, prefix="", namespace=None):
+    for p in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}:{p.namespace}" if namespace and p.namespace else (p.namespace or namespace)
+            yield from walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            name = f"{namespace}:{p.name}" if namespace and p.name else p.name
+            yield prefix + str(p.pattern), name
+
+
+def classify(route, name):
+    if name in PUBLIC or route in UNNAMED_PUBLIC:
+        return "public"
+    if (name and name.startswith("admin:")) or route.startswith("admin/"):
+        return "admin"
+    if name in TICKET_OBJECT or (name or "").startswith(TICKET_OBJECT_PREFIX):
+        return "ticket"
+    for cls, names in (("breach", BREACH_OBJECT), ("person", PERSON_OBJECT), ("authenticated", AUTHENTICATED),
+                       ("role", ROLE_GATED)):
+        if name in names:
+            return cls
+    return None
+
+
+def test_every_url_is_classified():
+    unclassified = [(route, name) for route, name in walk() if classify(route, name) is None]
+    assert not unclassified, f"URL sans règle d'accès dans tests/security/test_url_walk.py : {unclassified}"
+
+
+SAMPLE = {"reference": None, "pk": None, "slug": "guichet-nancy-metz", "table": "backlog", "action": "take",
+          "username": "prof_metz", "uidb64": "MQ", "token": "x-y", "object_id": "1", "app_label": "tickets",
+          "content_type_id": "1", "path": "x", "id": "1"}
+
+
+def fill(route, values):
+    def sub(match):
+        return str(values[match.group(2)])
+    path = re.sub(r"\(\?P<\w+>[^)]*\)", "x", route)  # regex routes (admin's catch-all)
+    path = re.sub(r"<(?:(\w+):)?(\w+)>", sub, path)
+    return "/" + path.replace("^", "").replace(".*$", "nimporte-quoi").replace("$", "")
+
+
+@pytest.fixture
+def objects(world, ge_ticket, ge_teacher, breach):
+    from privacy.services import save_breach_report
+
+    save_breach_report(breach, actor=world.users["dpo"], nature="Suspicion de fuite")
+    attachment = services.add_attachment(ge_ticket, actor=ge_teacher, upload=SimpleUploadedFile("note.txt", b"hello", "text/plain"))
+    return {"ticket": ge_ticket, "breach": breach, "attachment": attachment, "person": ge_teacher}
+
+
+def _values(objects, cls, name):
+    values = dict(SAMPLE)
+    values["reference"] = (objects["breach"] if cls == "breach" else objects["ticket"]).reference
+    values["pk"] = objects["attachment"].pk if name == "tickets:attachment-download" else 999999
+    return values
+
+
+def _request(client, name, url):
+    if (name or "").startswith(TICKET_OBJECT_PREFIX):
+        return client.post(url, {}, content_type="application/json")
+    return client.post(url, {}) if name in POST_ONLY else client.get(url)
+
+
+def test_anonymous_is_refused_everywhere_but_public_urls(client, objects):
+    for route, name in walk():
+        cls = classify(route, name)
+        if cls in ("public", None):
+            continue
+        url = fill(route, _values(objects, cls, name))
+        response = _request(client, name, url)
+        if url.startswith("/api/"):
+            assert response.status_code in (401, 403), (url, response.status_code)
+        else:
+            assert response.status_code == 302, (url, response.status_code)
+            assert "connexion" in response["Location"] or "/admin/login/" in response["Location"], url
+
+
+@pytest.mark.parametrize("username", [n for n in DEMO_USERNAMES if n != "admin"])
+def test_admin_is_for_staff_only(client, world, username):
+    client.force_login(world.users[username])
+    for route, name in walk():
+        if classify(route, name) != "admin":
+            continue
+        response = client.get(fill(route, SAMPLE))
+        assert response.status_code == 302 and "/admin/login/" in response["Location"], (route, response.status_code)
+
+
+@pytest.mark.parametrize("username", DEMO_USERNAMES)
+def test_each_role_stays_in_its_perimeter(client, world, objects, username):
+    user = world.users[username]
+    client.force_login(user)
+    for route, name in walk():
+        cls = classify(route, name)
+        if cls not in ("ticket", "breach", "person", "role"):
+            continue
+        url = fill(route, _values(objects, cls, name))
+        before = AccessEntry.objects.filter(outcome=Outcome.DENIED, actor=user).count()
+        response = _request(client, name, url)
+        if cls == "ticket":
+            allowed = can_view(user, objects["ticket"])
+        elif cls == "breach":
+            allowed = may_manage_breach(user, objects["breach"])
+        elif cls == "person":
+            allowed = may_export(user, objects["person"])
+        else:
+            allowed = username in ROLE_GATED[name]
+        if allowed:
+            # a write may still be refused for the action (403), never for the perimeter (404)
+            refused = (401, 404) if response.request["REQUEST_METHOD"] == "POST" else (401, 403, 404)
+            assert response.status_code not in refused, (username, url, response.status_code)
+        else:
+            assert response.status_code in (403, 404), (username, url, response.status_code)
+            # every refusal is journaled
+            assert AccessEntry.objects.filter(outcome=Outcome.DENIED, actor=user).count() == before + 1, (username, url)

@@ -222,6 +222,17 @@ class EventKind(models.TextChoices):
     QUALIFIED = "qualified", _("Qualification mise à jour")
     VENDOR_REFERENCE = "vendor_reference", _("Référence éditeur enregistrée")
     ATTACHED = "attached", _("Pièce jointe ajoutée")
+    # Written by the sla app (sla/ticket_bridge.py). They annotate the timeline without changing
+    # the ticket, so they do not take a new version (see TicketEvent.version).
+    SLA_WARNING = "sla_warning", _("Alerte de délai (SLA)")
+    SLA_BREACH = "sla_breach", _("Délai dépassé (SLA)")
+    SLA_MET = "sla_met", _("Objectif de délai tenu (SLA)")
+    LEGAL_NOTICE = "legal_notice", _("Notification légale enregistrée")
+
+
+# Timeline lines that record what happened around the ticket, not a change of the ticket itself:
+# they carry the version the ticket had when they were written, and an If-Match stays valid.
+ANNOTATION_KINDS = (EventKind.SLA_WARNING, EventKind.SLA_BREACH, EventKind.SLA_MET, EventKind.LEGAL_NOTICE)
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -251,7 +262,9 @@ class TicketEvent(models.Model):
     from_desk = models.ForeignKey("directory.Desk", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     to_desk = models.ForeignKey("directory.Desk", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     public = models.BooleanField(default=True)
-    version = models.PositiveIntegerField(help_text="Version of the ticket after this event.")
+    version = models.PositiveIntegerField(
+        help_text="Version of the ticket after this event (for annotations: the version they were written at)."
+    )
     payload = models.JSONField(default=dict, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
@@ -259,7 +272,13 @@ class TicketEvent(models.Model):
     class Meta:
         ordering = ["ticket", "id"]
         indexes = [models.Index(fields=["ticket", "to_desk"], name="event_ticket_desk_idx")]
-        constraints = [models.UniqueConstraint(fields=["ticket", "version"], name="event_one_per_version")]
+        constraints = [
+            # One change of the ticket per version; annotations (SLA lines) share the current one.
+            models.UniqueConstraint(
+                fields=["ticket", "version"], name="event_one_change_per_version",
+                condition=~models.Q(kind__in=[k.value for k in ANNOTATION_KINDS]),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.ticket_id} v{self.version} {self.kind}"

@@ -4,7 +4,7 @@ notice, and outbox rows (in-app + mail) for the ticket's desk and the managers o
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from directory.choices import Role
@@ -41,10 +41,11 @@ def write_timeline(clock, event, actor=None, payload=None):
 
     if event.kind == "met" and not clock.is_legal:
         return None  # the resolution itself is already on the timeline
+    # Locked so the line records the state/version of a settled ticket (not one mid-transition).
     ticket = Ticket.objects.select_for_update(of=("self",)).select_related("school__academie", "desk").get(pk=clock.ticket_id)
-    # The timeline is versioned: the SLA line takes the next version like any other event.
-    Ticket.objects.filter(pk=ticket.pk).update(version=F("version") + 1)
-    ticket.refresh_from_db(fields=["version"])
+    # An SLA line annotates the ticket without changing it: it carries the current version and
+    # neither `version` nor `updated_at` move, so a client's If-Match (ETag) stays valid and
+    # "modified since" syncs (API updated_since, pivot `maj`) are not woken by a clock.
     kind = "legal_notice" if clock.is_legal and event.kind == "met" else event.kind
     data = {
         "clock": clock.pk, "target": clock.kind, "level": clock.level, "run": event.run,

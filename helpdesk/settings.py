@@ -369,6 +369,17 @@ OAUTH2_PROVIDER = {
     "SCOPES_BACKEND_CLASS": "api.auth.ClientScopes",
     "ACCESS_TOKEN_EXPIRE_SECONDS": int(ENV.get("API_TOKEN_SECONDS", "3600")),
     "PKCE_REQUIRED": True,
+    # OAuth 2.0 Security BCP (RFC 9700): only client credentials are used; everything else strict.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,  # nosec B105 - a flag, not a password
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,  # nosec B105 - a flag, not a password
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,  # nosec B105 - a flag, not a password
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,  # nosec B105 - a flag, not a password
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,  # nosec B105 - a flag, not a password
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
 }
 
 # --- Domain settings ----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.etree.ElementTree import ParseError
+from xml.etree.ElementTree import ParseError  # nosec B405 - exception class only; parsing is defusedxml
 
 from defusedxml.ElementTree import iterparse
 from django.core.exceptions import ValidationError

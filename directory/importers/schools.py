@@ -279,7 +279,7 @@ def _bulk_update(schools: list[School]) -> None:
     table = connection.ops.quote_name(School._meta.db_table)
     columns = [School._meta.get_field(f.removesuffix("_id")).column for f in UPDATABLE_FIELDS]
     assignments = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in columns)
-    sql = f"UPDATE {table} SET {assignments} WHERE {connection.ops.quote_name('id')} = %s"
+    sql = f"UPDATE {table} SET {assignments} WHERE {connection.ops.quote_name('id')} = %s"  # nosec B608 - quoted model column names, values bound
     with connection.cursor() as cursor:
         for start in range(0, len(schools), BATCH_SIZE):
             batch = schools[start:start + BATCH_SIZE]
@@ -288,7 +288,7 @@ def _bulk_update(schools: list[School]) -> None:
 
 def _circonscription_code(academie_code: str, name: str, taken: set[str]) -> str:
     """A stable code for a district known only by name (the open data gives no code)."""
-    digest = hashlib.sha1(_fold(name).encode()).hexdigest()
+    digest = hashlib.sha1(_fold(name).encode(), usedforsecurity=False).hexdigest()
     for size in range(8, 13):
         code = f"{academie_code}-{digest[:size]}"[:16]
         if code not in taken:

@@ -1,16 +1,18 @@
 """Outages, availability reports and the Alertmanager webhook: adapters to `sla.availability`."""
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from directory.models import Academie, School
 from sla import availability
+from sla import selectors as sla_selectors
 from sla.models import Outage, OutageScope, Service
 
 from .base import ApiView, StrictSerializer
@@ -73,7 +75,7 @@ class OutageListView(ApiView):
 
     @extend_schema(operation_id="outages_list", summary="Interruptions de service", responses={200: OutageSerializer(many=True)})
     def get(self, request):
-        qs = Outage.objects.select_related("service", "academie").prefetch_related("schools")
+        qs = sla_selectors.visible_outages(request.user).prefetch_related("schools")
         if request.query_params.get("open") in ("1", "true"):
             qs = qs.filter(ended_at__isnull=True)
         page = self.paginate_queryset(qs)
@@ -98,6 +100,11 @@ class OutageListView(ApiView):
         missing = sorted(set(uais) - {s.uai for s in schools})
         if missing:
             raise serializers.ValidationError({"schools": [_("UAI inconnus : %(uais)s.") % {"uais": ", ".join(missing)}]})
+        # An outage counts in the availability of its scope: declared only inside the perimeter.
+        if academie is not None and data.get("scope") == OutageScope.ACADEMIE:
+            _check_scope(request.user, academie=academie)
+        for school in schools if data.get("scope") == OutageScope.SCHOOLS else ():
+            _check_scope(request.user, school=school)
         with transaction.atomic():
             outage = availability.declare_outage(service, actor=request.user, academie=academie, schools=schools, source="api", **data)
             _fan_out_outage("outage.opened", outage)
@@ -113,7 +120,7 @@ class OutageCloseView(ApiView):
                    responses={200: OutageSerializer})
     @idempotent
     def post(self, request, pk):
-        outage = get_object_or_404(Outage, pk=pk)
+        outage = get_object_or_404(sla_selectors.visible_outages(request.user), pk=pk)
         serializer = OutageCloseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
@@ -164,8 +171,17 @@ class AvailabilityView(ApiView):
             school = School.objects.filter(uai=q["school"]).first()
             if school is None:
                 raise serializers.ValidationError({"school": [_("Aucune école avec cet UAI.")]})
-        report = availability.availability_report(service, q["start"], q["end"], academie=academie, school=school)
+        _check_scope(request.user, academie=academie, school=school)
+        report = sla_selectors.availability_report_for(request.user, service, q["start"], q["end"], academie=academie, school=school)
         return Response(report)
+
+
+def _check_scope(user, **scope):
+    """403 with the reason when the académie / school is outside the caller's perimeter."""
+    try:
+        sla_selectors.availability_scope(user, **scope)
+    except PermissionDenied as exc:
+        raise exceptions.PermissionDenied(str(exc)) from None
 
 
 class _AvailabilityQuery(serializers.Serializer):

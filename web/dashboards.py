@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from directory.choices import Category, Level
+from directory.selectors import perimeter_for
 from tickets import selectors as ticket_selectors
 from tickets.models import ACTIVE, State
 
@@ -182,22 +183,37 @@ def availability(user, f: Filters) -> Table:
     """Availability per service inside / outside the contract window, from the sla app."""
     columns = [str(_("Service")), str(_("Dans la plage contractuelle")), str(_("Objectif")), str(_("Budget d'indisponibilité restant (min)")),
                str(_("Hors plage")), str(_("Objectif hors plage")), str(_("Budget restant hors plage (min)"))]
-    from directory.models import Academie
-    from sla.availability import availability_report  # the sla app's public API
-    from sla.models import Service
+    from django.core.exceptions import PermissionDenied
 
-    academie = Academie.objects.filter(pk=f.academie).first() if f.academie else None
+    from directory.models import Academie
+    from sla.models import Service
+    from sla.selectors import availability_report_for, perimeter_academies  # perimeter-scoped
+
+    title = str(_("Disponibilité par service (objectifs 99,7 % / 97 %)"))
+    if f.academie:
+        academies = list(Academie.objects.filter(pk=f.academie))
+    elif perimeter_for(user).everything:
+        academies = [None]  # national scope
+    else:
+        academies = list(perimeter_academies(user).order_by("name"))
     end = min(f.end_dt, timezone.now())
     rows = []
     if end > f.start_dt:
-        for service in Service.objects.order_by("name"):
-            r = availability_report(service, f.start_dt, end, academie=academie)
-            i, o = r["inside"], r["outside"]
-            rows.append([
-                service.name, f"{i['availability']:.3f} %", f"{i['target']} %", i["remaining_budget_minutes"],
-                f"{o['availability']:.3f} %", f"{o['target']} %", o["remaining_budget_minutes"],
-            ])
-    return Table("disponibilite", str(_("Disponibilité par service (objectifs 99,7 % / 97 %)")), columns, rows, chart="none")
+        services = list(Service.objects.order_by("name"))
+        for academie in academies:
+            for service in services:
+                try:
+                    r = availability_report_for(user, service, f.start_dt, end, academie=academie)
+                except PermissionDenied:
+                    return Table("disponibilite", title, columns, [], chart="none",
+                                 note=str(_("Cette académie n'est pas dans votre périmètre.")))
+                i, o = r["inside"], r["outside"]
+                name = f"{service.name} — {academie.name}" if len(academies) > 1 else service.name
+                rows.append([
+                    name, f"{i['availability']:.3f} %", f"{i['target']} %", i["remaining_budget_minutes"],
+                    f"{o['availability']:.3f} %", f"{o['target']} %", o["remaining_budget_minutes"],
+                ])
+    return Table("disponibilite", title, columns, rows, chart="none")
 
 
 TABLES = {

@@ -4,7 +4,6 @@ close them (the sla app records them and computes availability)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,16 +27,9 @@ def may_declare(user) -> bool:
 
 
 def _visible_outages(user):
-    from sla.models import Outage
+    from sla.selectors import visible_outages  # perimeter-scoped read of the sla app
 
-    p = perimeter_for(user)
-    qs = Outage.objects.select_related("service", "academie", "declared_by")
-    if p.everything:
-        return qs
-    academies = p.schools().values("academie_id")
-    return qs.filter(
-        Q(scope="all") | Q(scope="academie", academie_id__in=academies) | Q(scope="schools", schools__in=p.schools())
-    ).distinct()
+    return visible_outages(user)
 
 
 def _form(user, data=None):

@@ -1,0 +1,90 @@
+"""Reads of the sla app, scoped through the perimeter (`directory.selectors.perimeter_for`).
+
+Pages, dashboards and the API read clocks, outages and availability through these functions only,
+so that a manager of one académie never sees the figures of another.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+
+from directory.models import Academie, School
+from directory.selectors import perimeter_for
+
+from .models import Clock, Outage, OutageScope, Service
+
+
+def visible_clocks(user) -> QuerySet[Clock]:
+    """Clocks of the tickets the user may see (same rule as the ticket pages, breaches included)."""
+    from tickets.selectors import visible_to
+
+    return Clock.objects.filter(ticket__in=visible_to(user).values("pk"))
+
+
+def perimeter_academies(user) -> QuerySet[Academie]:
+    """Académies where the user's perimeter holds at least one school (all of them for admins)."""
+    p = perimeter_for(user)
+    if p.everything:
+        return Academie.objects.all()
+    return Academie.objects.filter(pk__in=p.schools().values("academie_id"))
+
+
+def visible_outages(user) -> QuerySet[Outage]:
+    """Outages that concern the user's perimeter: national ones, those of an académie where the
+    perimeter has schools, and those limited to schools of which one is in the perimeter.
+    Without a perimeter (anonymous, no membership) nothing."""
+    p = perimeter_for(user)
+    qs = Outage.objects.select_related("service", "academie", "declared_by")
+    if p.everything:
+        return qs
+    if not p.grants:
+        return qs.none()
+    schools = p.schools()
+    # A subquery rather than a join on the M2M: no duplicates, so no DISTINCT (cursor pagination).
+    on_schools = Outage.schools.through.objects.filter(school__in=schools).values("outage_id")
+    return qs.filter(
+        Q(scope=OutageScope.ALL)
+        | Q(scope=OutageScope.ACADEMIE, academie_id__in=schools.values("academie_id"))
+        | Q(scope=OutageScope.SCHOOLS, pk__in=on_schools)
+    )
+
+
+def availability_scope(user, *, academie: Academie | None = None, school: School | None = None):
+    """The (académie, school) scope a report may be computed for, or PermissionDenied.
+
+    An académie is inside the perimeter when the perimeter holds schools of it, a school when the
+    perimeter holds it. The national scope (neither) is for administrators; others without a scope
+    get their académie when they have exactly one, else are asked to choose."""
+    p = perimeter_for(user)
+    if p.everything:
+        return academie, school
+    if not p.grants:
+        raise PermissionDenied("Aucun périmètre : pas de rapport de disponibilité.")
+    if school is not None:
+        if not p.schools().filter(pk=school.pk).exists():
+            raise PermissionDenied(f"L'école {school.uai} n'est pas dans votre périmètre.")
+        if academie is not None and academie.pk != school.academie_id:
+            raise ValidationError({"academie": "l'école n'appartient pas à cette académie"})
+        return None, school
+    academies = perimeter_academies(user)
+    if academie is not None:
+        if not academies.filter(pk=academie.pk).exists():
+            raise PermissionDenied(f"L'{academie.name} n'est pas dans votre périmètre.")
+        return academie, None
+    mine = list(academies[:2])
+    if len(mine) == 1:
+        return mine[0], None
+    raise ValidationError({"academie": "choisissez une académie de votre périmètre (ou une école)"})
+
+
+def availability_report_for(user, service: Service, start: datetime, end: datetime, *,
+                            academie: Academie | None = None, school: School | None = None, **kwargs) -> dict:
+    """`availability.availability_report` for a scope inside the user's perimeter (see
+    `availability_scope`); PermissionDenied outside it."""
+    from .availability import availability_report
+
+    academie, school = availability_scope(user, academie=academie, school=school)
+    return availability_report(service, start, end, academie=academie, school=school, **kwargs)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from .models import Attachment, EventKind
 
@@ -36,19 +37,19 @@ def detect_type(data: bytes, name: str) -> str:
     kind = filetype.guess(data)
     if kind is not None:
         if kind.mime not in ALLOWED_MIME:
-            raise ValidationError({"file": f"« {name} » : type de fichier non autorisé ({kind.mime})."})
+            raise ValidationError({"file": _("« %(name)s » : type de fichier non autorisé (%(mime)s).") % {"name": name, "mime": kind.mime}})
         return kind.mime
     if b"\x00" in data[:8192]:
-        raise ValidationError({"file": f"« {name} » : type de fichier non reconnu, donc refusé."})
+        raise ValidationError({"file": _("« %(name)s » : type de fichier non reconnu, donc refusé.") % {"name": name}})
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError:
-            raise ValidationError({"file": f"« {name} » : type de fichier non reconnu, donc refusé."}) from None
+            raise ValidationError({"file": _("« %(name)s » : type de fichier non reconnu, donc refusé.") % {"name": name}}) from None
     if _MARKUP.search(data[:65536]):
-        raise ValidationError({"file": f"« {name} » : les fichiers HTML, SVG ou XML sont refusés."})
+        raise ValidationError({"file": _("« %(name)s » : les fichiers HTML, SVG ou XML sont refusés.") % {"name": name}})
     del text
     return "text/csv" if name.lower().endswith(".csv") else "text/plain"
 
@@ -69,12 +70,12 @@ def add_attachment(ticket, *, actor, upload, public=True, expected_version=None)
     name = _clean_name(getattr(upload, "name", "fichier"))
     size = getattr(upload, "size", None)
     if size is not None and size > limit:
-        raise ValidationError({"file": f"« {name} » dépasse la taille maximale de {limit // (1024 * 1024)} Mo."})
+        raise ValidationError({"file": _("« %(name)s » dépasse la taille maximale de %(size)s Mo.") % {"name": name, "size": limit // (1024 * 1024)}})
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise ValidationError({"file": f"« {name} » dépasse la taille maximale de {limit // (1024 * 1024)} Mo."})
+        raise ValidationError({"file": _("« %(name)s » dépasse la taille maximale de %(size)s Mo.") % {"name": name, "size": limit // (1024 * 1024)}})
     if not data:
-        raise ValidationError({"file": f"« {name} » est vide."})
+        raise ValidationError({"file": _("« %(name)s » est vide.") % {"name": name}})
     mime = detect_type(data, name)
 
     t = services._lock(ticket, expected_version)

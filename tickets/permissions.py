@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from directory.choices import Category, Role
 from directory.models import ConventionSchool
@@ -138,7 +139,8 @@ def _state_guard(ticket, method_name: str, action: str):
 
     if not can_proceed(getattr(ticket, method_name), check_conditions=False):
         raise GuardFailed(
-            f"Action « {action} » impossible : le ticket est à l'état « {STATE_LABEL.get(ticket.state, ticket.state)} »."
+            _("Action « %(action)s » impossible : le ticket est à l'état « %(state)s ».")
+            % {"action": action, "state": STATE_LABEL.get(ticket.state, ticket.state)}
         )
 
 
@@ -154,34 +156,34 @@ def check(action: str, user, ticket: Ticket, **context) -> None:
     agent = admin or (not system and is_agent_at_desk(user, ticket, p))
     requester = admin or (not system and is_requester_side(user, ticket, p))
 
-    def deny(msg="Vous n'avez pas le droit d'effectuer cette action sur ce ticket."):
-        raise PermissionDenied(msg)
+    def deny(msg=None):
+        raise PermissionDenied(msg or _("Vous n'avez pas le droit d'effectuer cette action sur ce ticket."))
 
     if action == "auto_close":
         if not (system or admin):
-            deny("Seule la clôture automatique (ou un administrateur) peut clore sans confirmation.")
-        _state_guard(ticket, "fsm_auto_close", "clôture automatique")
+            deny(_("Seule la clôture automatique (ou un administrateur) peut clore sans confirmation."))
+        _state_guard(ticket, "fsm_auto_close", _("clôture automatique"))
         return
     if system:
-        deny("Action réservée à une personne identifiée.")
+        deny(_("Action réservée à une personne identifiée."))
     if ticket.category == Category.SECURITY and not may_view_breach(user, ticket, p):
-        deny("Incident de sécurité : réservé aux délégués à la protection des données et aux autorités compétentes.")
+        deny(_("Incident de sécurité : réservé aux délégués à la protection des données et aux autorités compétentes."))
 
     if action == "take":
         if not agent:
-            deny("Seul un agent du guichet où se trouve le ticket peut le prendre en charge.")
-        _state_guard(ticket, "fsm_take", "prendre en charge")
+            deny(_("Seul un agent du guichet où se trouve le ticket peut le prendre en charge."))
+        _state_guard(ticket, "fsm_take", _("prendre en charge"))
     elif action == "comment":
         internal = context.get("internal", False)
         if internal and not agent:
-            deny("Seuls les agents du guichet peuvent écrire une note interne.")
+            deny(_("Seuls les agents du guichet peuvent écrire une note interne."))
         if not (agent or requester or is_observer_of(user, ticket, p)):
-            deny("Vous ne pouvez pas commenter ce ticket.")
-        _state_guard(ticket, "fsm_comment", "commenter")
+            deny(_("Vous ne pouvez pas commenter ce ticket."))
+        _state_guard(ticket, "fsm_comment", _("commenter"))
     elif action in ("request_info", "route", "escalate", "send_back", "resolve", "link_duplicate", "set_parent",
                     "update_qualification"):
         if not agent:
-            deny("Seul un agent du guichet où se trouve le ticket peut faire cela.")
+            deny(_("Seul un agent du guichet où se trouve le ticket peut faire cela."))
         method = {
             "request_info": "fsm_request_info", "route": "fsm_route", "escalate": "fsm_escalate",
             "send_back": "fsm_send_back", "resolve": "fsm_resolve", "link_duplicate": "fsm_link",
@@ -189,36 +191,39 @@ def check(action: str, user, ticket: Ticket, **context) -> None:
         }[action]
         _state_guard(ticket, method, action)
         if action == "send_back" and ticket.level == 0:
-            raise GuardFailed("Le ticket est déjà au niveau 0 : il ne peut pas être renvoyé plus bas.")
+            raise GuardFailed(_("Le ticket est déjà au niveau 0 : il ne peut pas être renvoyé plus bas."))
     elif action == "answer":
         if not requester:
-            deny("Seul le demandeur (ou le correspondant de l'école) peut répondre à une demande d'information.")
-        _state_guard(ticket, "fsm_answer", "répondre")
+            deny(_("Seul le demandeur (ou le correspondant de l'école) peut répondre à une demande d'information."))
+        _state_guard(ticket, "fsm_answer", _("répondre"))
     elif action == "confirm":
         if not requester:
-            deny("Seul le demandeur (ou le correspondant de l'école) peut confirmer la résolution.")
-        _state_guard(ticket, "fsm_confirm", "confirmer")
+            deny(_("Seul le demandeur (ou le correspondant de l'école) peut confirmer la résolution."))
+        _state_guard(ticket, "fsm_confirm", _("confirmer"))
     elif action == "reopen":
         if not requester:
-            deny("Seul le demandeur (ou le correspondant de l'école) peut rouvrir le ticket.")
-        _state_guard(ticket, "fsm_reopen", "rouvrir")
+            deny(_("Seul le demandeur (ou le correspondant de l'école) peut rouvrir le ticket."))
+        _state_guard(ticket, "fsm_reopen", _("rouvrir"))
         days = settings.HELPDESK["REOPEN_DAYS"]
         if ticket.resolved_at is None or timezone.now() - ticket.resolved_at > timezone.timedelta(days=days):
-            raise GuardFailed(f"Le délai de réouverture ({days} jours après la résolution) est dépassé : ouvrez un nouveau ticket.")
+            raise GuardFailed(
+                _("Le délai de réouverture (%(days)s jours après la résolution) est dépassé : ouvrez un nouveau ticket.")
+                % {"days": days}
+            )
     elif action == "cancel":
         own_new = requester and ticket.state == State.NEW
         if not (agent or own_new):
-            deny("Seul un agent du guichet (ou le demandeur, tant que le ticket est nouveau) peut l'annuler.")
-        _state_guard(ticket, "fsm_cancel", "annuler")
+            deny(_("Seul un agent du guichet (ou le demandeur, tant que le ticket est nouveau) peut l'annuler."))
+        _state_guard(ticket, "fsm_cancel", _("annuler"))
     elif action == "set_vendor_reference":
         if not (admin or (agent and ticket.desk.vendor_id is not None)):
-            deny("Seul l'éditeur qui traite le ticket enregistre sa référence.")
-        _state_guard(ticket, "fsm_link", "référence éditeur")
+            deny(_("Seul l'éditeur qui traite le ticket enregistre sa référence."))
+        _state_guard(ticket, "fsm_link", _("référence éditeur"))
     elif action == "add_attachment":
         if not (agent or requester or is_observer_of(user, ticket, p)):
-            deny("Vous ne pouvez pas joindre de fichier à ce ticket.")
+            deny(_("Vous ne pouvez pas joindre de fichier à ce ticket."))
         if ticket.state in (State.CLOSED, State.CANCELLED):
-            raise GuardFailed("Le ticket est clos : on ne peut plus y joindre de fichier.")
+            raise GuardFailed(_("Le ticket est clos : on ne peut plus y joindre de fichier."))
     else:
         raise ValueError(f"unknown action {action!r}")
 

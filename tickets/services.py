@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from directory.choices import Category, Role
 from directory.models import Convention, Desk
@@ -43,7 +44,7 @@ from .permissions import check, covers
 from .signals import ticket_transitioned
 
 _FIELDS = [f.attname for f in Ticket._meta.concrete_fields if f.attname != "id"]
-FIELD_LABELS = {f.name: str(f.verbose_name) for f in Ticket._meta.concrete_fields}
+FIELD_LABELS = {f.name: f.verbose_name for f in Ticket._meta.concrete_fields}
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -51,7 +52,7 @@ FIELD_LABELS = {f.name: str(f.verbose_name) for f in Ticket._meta.concrete_field
 def _required(name: str, value, label: str) -> str:
     value = (value or "").strip() if isinstance(value, str) or value is None else value
     if not value:
-        raise ValidationError({name: f"Le champ « {label} » est obligatoire."})
+        raise ValidationError({name: _("Le champ « %(label)s » est obligatoire.") % {"label": label}})
     return value
 
 
@@ -86,11 +87,12 @@ def _lock(ticket, expected_version) -> Ticket:
             .get(pk=ticket.pk if isinstance(ticket, Ticket) else ticket)
         )
     except Ticket.DoesNotExist:
-        raise GuardFailed("Ce ticket n'existe pas.") from None
+        raise GuardFailed(_("Ce ticket n'existe pas.")) from None
     if expected_version is not None and t.version != int(expected_version):
         raise Conflict(
-            f"Le ticket {t.reference} a été modifié entre-temps (version {t.version}, vous aviez la version "
-            f"{expected_version}) : rechargez-le avant de recommencer."
+            _("Le ticket %(reference)s a été modifié entre-temps (version %(version)s, vous aviez la version "
+              "%(expected)s) : rechargez-le avant de recommencer.")
+            % {"reference": t.reference, "version": t.version, "expected": expected_version}
         )
     return t
 
@@ -130,7 +132,7 @@ def _set_qualification(t: Ticket, fields: dict) -> dict:
     allowed = set(QUALIFICATION_FIELDS) | {"malfunction_proven", "no_solution_found", "service", "impact", "urgency"}
     unknown = set(fields) - allowed
     if unknown:
-        raise ValidationError({name: "Champ inconnu pour la qualification." for name in sorted(unknown)})
+        raise ValidationError({name: _("Champ inconnu pour la qualification.") for name in sorted(unknown)})
     changed = {}
     for name, value in fields.items():
         if name == "users_affected" and value not in (None, ""):
@@ -139,28 +141,28 @@ def _set_qualification(t: Ticket, fields: dict) -> dict:
                 if value < 0:
                     raise ValueError
             except (TypeError, ValueError):
-                raise ValidationError({name: "Le nombre d'utilisateurs concernés doit être un entier positif."}) from None
+                raise ValidationError({name: _("Le nombre d'utilisateurs concernés doit être un entier positif.")}) from None
         elif name == "first_seen_at" and value not in (None, ""):
             if isinstance(value, str):
                 parsed = parse_datetime(value)
                 if parsed is None:
-                    raise ValidationError({name: "Date et heure attendues (AAAA-MM-JJ HH:MM)."})
+                    raise ValidationError({name: _("Date et heure attendues (AAAA-MM-JJ HH:MM).")})
                 value = parsed
             if not isinstance(value, datetime):
-                raise ValidationError({name: "Date et heure attendues (AAAA-MM-JJ HH:MM)."})
+                raise ValidationError({name: _("Date et heure attendues (AAAA-MM-JJ HH:MM).")})
             if timezone.is_naive(value):
                 value = timezone.make_aware(value)
             if value > timezone.now():
-                raise ValidationError({name: "La date de première constatation est dans le futur."})
+                raise ValidationError({name: _("La date de première constatation est dans le futur.")})
         elif name in ("malfunction_proven", "no_solution_found"):
             value = bool(value)
         elif name == "impact":
             if int(value) not in Impact.values:
-                raise ValidationError({name: "Impact inconnu (1 élevé, 2 moyen, 3 faible)."})
+                raise ValidationError({name: _("Impact inconnu (1 élevé, 2 moyen, 3 faible).")})
             value = int(value)
         elif name == "urgency":
             if int(value) not in Urgency.values:
-                raise ValidationError({name: "Urgence inconnue (1 élevée, 2 moyenne, 3 faible)."})
+                raise ValidationError({name: _("Urgence inconnue (1 élevée, 2 moyenne, 3 faible).")})
             value = int(value)
         elif value is None:
             value = None if name in ("users_affected", "first_seen_at") else ""
@@ -177,16 +179,16 @@ def _vendor_guard(t: Ticket) -> None:
     """Conventions: only qualified, proven (or unsolved) malfunctions reach the vendor."""
     if t.category == Category.NETWORK:
         raise GuardFailed(
-            "Les pannes de réseau et de matériel relèvent de la collectivité : elles ne sont jamais transmises à l'éditeur."
+            _("Les pannes de réseau et de matériel relèvent de la collectivité : elles ne sont jamais transmises à l'éditeur.")
         )
     missing = t.qualification_missing
     if missing:
-        labels = ", ".join(FIELD_LABELS[m] for m in missing)
-        raise GuardFailed(f"Qualification incomplète pour transmettre à l'éditeur — à renseigner : {labels}.")
+        labels = ", ".join(str(FIELD_LABELS[m]) for m in missing)
+        raise GuardFailed(_("Qualification incomplète pour transmettre à l'éditeur — à renseigner : %(labels)s.") % {"labels": labels})
     if not (t.malfunction_proven or t.no_solution_found):
         raise GuardFailed(
-            "Pour transmettre à l'éditeur, le dysfonctionnement doit être avéré ou les niveaux inférieurs doivent "
-            "constater qu'aucune solution n'a été trouvée."
+            _("Pour transmettre à l'éditeur, le dysfonctionnement doit être avéré ou les niveaux inférieurs doivent "
+              "constater qu'aucune solution n'a été trouvée.")
         )
 
 
@@ -196,7 +198,7 @@ def _desk(value) -> Desk:
     try:
         return Desk.objects.get(pk=value)
     except (Desk.DoesNotExist, ValueError, TypeError):
-        raise ValidationError({"desk": "Guichet inconnu."}) from None
+        raise ValidationError({"desk": _("Guichet inconnu.")}) from None
 
 
 def _other_ticket(actor, value, field) -> Ticket:
@@ -210,7 +212,7 @@ def _other_ticket(actor, value, field) -> Ticket:
             return qs.get(pk=value)
         return qs.get(reference=str(value).strip())
     except Ticket.DoesNotExist:
-        raise ValidationError({field: f"Ticket {value} introuvable dans votre périmètre."}) from None
+        raise ValidationError({field: _("Ticket %(value)s introuvable dans votre périmètre.") % {"value": value}}) from None
 
 
 # --- open ---------------------------------------------------------------------------------------
@@ -229,36 +231,37 @@ def open_ticket(*, actor, school, title, description, category, service="", impa
     must be of the school's side, so a relay never opens for someone outside its perimeter."""
     if not _may_open(actor, school):
         raise PermissionDenied(
-            "Seuls les demandeurs de l'école et son correspondant ENT (niveau 0) peuvent y ouvrir un ticket."
+            _("Seuls les demandeurs de l'école et son correspondant ENT (niveau 0) peuvent y ouvrir un ticket.")
         )
     if on_behalf_of is not None and on_behalf_of.pk != actor.pk and not (
         on_behalf_of.is_active and _may_open(on_behalf_of, school)
     ):
-        raise PermissionDenied(f"{on_behalf_of} n'est pas un demandeur de l'école {school.uai}.")
+        raise PermissionDenied(_("%(person)s n'est pas un demandeur de l'école %(uai)s.") % {"person": on_behalf_of, "uai": school.uai})
     requester = on_behalf_of or actor
-    title = _required("title", title, "titre")
+    title = _required("title", title, _("titre"))
     if len(title) > 200:
-        raise ValidationError({"title": "Le titre dépasse 200 caractères."})
-    description = _required("description", description, "description")
+        raise ValidationError({"title": _("Le titre dépasse 200 caractères.")})
+    description = _required("description", description, _("description"))
     if category not in Category.values:
-        raise ValidationError({"category": f"Catégorie inconnue : {category!r}."})
+        raise ValidationError({"category": _("Catégorie inconnue : %(category)r.") % {"category": category}})
     try:
         impact, urgency = int(impact), int(urgency)
     except (TypeError, ValueError):
-        raise ValidationError({"impact": "Impact et urgence sont des valeurs 1, 2 ou 3."}) from None
+        raise ValidationError({"impact": _("Impact et urgence sont des valeurs 1, 2 ou 3.")}) from None
     if impact not in Impact.values:
-        raise ValidationError({"impact": "Impact inconnu (1 élevé, 2 moyen, 3 faible)."})
+        raise ValidationError({"impact": _("Impact inconnu (1 élevé, 2 moyen, 3 faible).")})
     if urgency not in Urgency.values:
-        raise ValidationError({"urgency": "Urgence inconnue (1 élevée, 2 moyenne, 3 faible)."})
+        raise ValidationError({"urgency": _("Urgence inconnue (1 élevée, 2 moyenne, 3 faible).")})
 
     convention = convention_for(school)
     if convention is None:
-        raise GuardFailed(f"Aucune convention en vigueur ne couvre l'école {school.uai} : impossible d'orienter la demande.")
+        raise GuardFailed(_("Aucune convention en vigueur ne couvre l'école %(uai)s : impossible d'orienter la demande.") % {"uai": school.uai})
     landing = first_route(routes_of(convention), category, school)
     if landing is None:
         raise GuardFailed(
-            f"La matrice de support de la convention {convention.reference} ne prévoit aucun guichet pour la "
-            f"catégorie « {Category(category).label} »."
+            _("La matrice de support de la convention %(convention)s ne prévoit aucun guichet pour la "
+              "catégorie « %(category)s ».")
+            % {"convention": convention.reference, "category": Category(category).label}
         )
     level, desk = landing
     now = timezone.now()
@@ -287,10 +290,10 @@ def take(ticket, *, actor, expected_version=None, force=False) -> Ticket:
     t = _lock(ticket, expected_version)
     check("take", actor, t)
     if t.assignee_id == actor.pk:
-        raise GuardFailed("Vous avez déjà pris en charge ce ticket.")
+        raise GuardFailed(_("Vous avez déjà pris en charge ce ticket."))
     if t.assignee_id and not force:
         # Two agents clicking "take" at once: the second one learns it was taken.
-        raise Conflict(f"Ce ticket vient d'être pris en charge par {t.assignee}.")
+        raise Conflict(_("Ce ticket vient d'être pris en charge par %(assignee)s.") % {"assignee": t.assignee})
     before = _snapshot(t)
     t.fsm_take()
     t.assignee = actor
@@ -305,7 +308,7 @@ def _comment_row(t, event, actor, body, public):
 @transaction.atomic
 def comment(ticket, *, actor, expected_version=None, body, internal=False) -> Ticket:
     t = _lock(ticket, expected_version)
-    body = _required("body", body, "message")
+    body = _required("body", body, _("message"))
     check("comment", actor, t, internal=internal)
     from .permissions import is_agent_at_desk, is_requester_side
 
@@ -328,7 +331,7 @@ def comment(ticket, *, actor, expected_version=None, body, internal=False) -> Ti
 @transaction.atomic
 def request_info(ticket, *, actor, expected_version=None, body) -> Ticket:
     t = _lock(ticket, expected_version)
-    body = _required("body", body, "question au demandeur")
+    body = _required("body", body, _("question au demandeur"))
     check("request_info", actor, t)
     before = _snapshot(t)
     t.fsm_request_info()
@@ -350,7 +353,7 @@ def _answer(t, actor, body) -> Ticket:
 @transaction.atomic
 def answer(ticket, *, actor, expected_version=None, body) -> Ticket:
     t = _lock(ticket, expected_version)
-    body = _required("body", body, "réponse")
+    body = _required("body", body, _("réponse"))
     check("answer", actor, t)
     return _answer(t, actor, body)
 
@@ -358,14 +361,15 @@ def answer(ticket, *, actor, expected_version=None, body) -> Ticket:
 @transaction.atomic
 def route(ticket, *, actor, expected_version=None, desk, reason) -> Ticket:
     t = _lock(ticket, expected_version)
-    reason = _required("reason", reason, "motif de la réorientation")
+    reason = _required("reason", reason, _("motif de la réorientation"))
     check("route", actor, t)
     target = _desk(desk)
     if target.pk == t.desk_id:
-        raise GuardFailed("Le ticket est déjà sur ce guichet.")
+        raise GuardFailed(_("Le ticket est déjà sur ce guichet."))
     if target.level != t.level:
         raise GuardFailed(
-            f"Réorienter se fait au même niveau (niveau {t.level}) ; pour changer de niveau, transmettez ou renvoyez le ticket."
+            _("Réorienter se fait au même niveau (niveau %(level)s) ; pour changer de niveau, transmettez ou renvoyez le ticket.")
+            % {"level": t.level}
         )
     if target.vendor_id is not None:
         _vendor_guard(t)
@@ -386,12 +390,13 @@ def escalate(ticket, *, actor, expected_version=None, reason="", no_solution_fou
         qualification["no_solution_found"] = no_solution_found
     changed = _set_qualification(t, qualification)
     if t.convention_id is None:
-        raise GuardFailed("Aucune convention n'est associée à ce ticket : le niveau supérieur est inconnu.")
+        raise GuardFailed(_("Aucune convention n'est associée à ce ticket : le niveau supérieur est inconnu."))
     nxt = first_route(routes_of(t.convention), t.category, t.school, above=t.level)
     if nxt is None:
         raise GuardFailed(
-            f"Dans la convention {t.convention.reference}, aucun niveau au-dessus du niveau {t.level} ne traite la "
-            f"catégorie « {t.get_category_display()} »."
+            _("Dans la convention %(convention)s, aucun niveau au-dessus du niveau %(level)s ne traite la "
+              "catégorie « %(category)s ».")
+            % {"convention": t.convention.reference, "level": t.level, "category": t.get_category_display()}
         )
     level, target = nxt
     if target.vendor_id is not None:
@@ -409,7 +414,7 @@ def escalate(ticket, *, actor, expected_version=None, reason="", no_solution_fou
 @transaction.atomic
 def send_back(ticket, *, actor, expected_version=None, reason) -> Ticket:
     t = _lock(ticket, expected_version)
-    reason = _required("reason", reason, "motif du renvoi (information demandée)")
+    reason = _required("reason", reason, _("motif du renvoi (information demandée)"))
     check("send_back", actor, t)
     # Back to the desk (and agent) that escalated it here; else the matrix's lower level.
     arrival = (
@@ -426,7 +431,7 @@ def send_back(ticket, *, actor, expected_version=None, reason) -> Ticket:
             if target is not None:
                 break
         if target is None:
-            raise GuardFailed("Aucun niveau inférieur ne traite cette catégorie : le ticket ne peut pas être renvoyé.")
+            raise GuardFailed(_("Aucun niveau inférieur ne traite cette catégorie : le ticket ne peut pas être renvoyé."))
         assignee_id = None
     before = _snapshot(t)
     t.fsm_send_back()
@@ -446,7 +451,7 @@ def _resolve(t, actor, summary, payload) -> Ticket:
 @transaction.atomic
 def resolve(ticket, *, actor, expected_version=None, summary) -> Ticket:
     t = _lock(ticket, expected_version)
-    summary = _required("summary", summary, "résumé de la résolution")
+    summary = _required("summary", summary, _("résumé de la résolution"))
     check("resolve", actor, t)
     _resolve(t, actor, summary, {"summary": summary})
     # A major incident resolves its children; their requesters are told through the outbox.
@@ -471,7 +476,7 @@ def confirm(ticket, *, actor, expected_version=None, body="") -> Ticket:
 @transaction.atomic
 def reopen(ticket, *, actor, expected_version=None, reason) -> Ticket:
     t = _lock(ticket, expected_version)
-    reason = _required("reason", reason, "motif de la réouverture")
+    reason = _required("reason", reason, _("motif de la réouverture"))
     check("reopen", actor, t)
     before = _snapshot(t)
     t.fsm_reopen()
@@ -490,7 +495,7 @@ def auto_close(ticket, *, actor=None, expected_version=None) -> Ticket:
     check("auto_close", actor, t)
     days = settings.HELPDESK["AUTO_CLOSE_DAYS"]
     if t.resolved_at is None or timezone.now() - t.resolved_at < timezone.timedelta(days=days):
-        raise GuardFailed(f"La clôture automatique intervient {days} jours après la résolution.")
+        raise GuardFailed(_("La clôture automatique intervient %(days)s jours après la résolution.") % {"days": days})
     before = _snapshot(t)
     t.fsm_auto_close()
     t.closed_at = timezone.now()
@@ -515,7 +520,7 @@ def auto_close_due(now=None) -> int:
 @transaction.atomic
 def cancel(ticket, *, actor, expected_version=None, reason, duplicate_of=None) -> Ticket:
     t = _lock(ticket, expected_version)
-    reason = _required("reason", reason, "motif de l'annulation")
+    reason = _required("reason", reason, _("motif de l'annulation"))
     check("cancel", actor, t)
     before = _snapshot(t)
     payload = {"reason": reason}
@@ -532,9 +537,9 @@ def cancel(ticket, *, actor, expected_version=None, reason, duplicate_of=None) -
 
 def _check_duplicate(t, original):
     if original.pk == t.pk:
-        raise ValidationError({"duplicate_of": "Un ticket ne peut pas être le doublon de lui-même."})
+        raise ValidationError({"duplicate_of": _("Un ticket ne peut pas être le doublon de lui-même.")})
     if original.duplicate_of_id == t.pk:
-        raise ValidationError({"duplicate_of": f"{original.reference} est déjà marqué comme doublon de ce ticket."})
+        raise ValidationError({"duplicate_of": _("%(reference)s est déjà marqué comme doublon de ce ticket.") % {"reference": original.reference}})
 
 
 @transaction.atomic
@@ -565,11 +570,11 @@ def set_parent(ticket, *, actor, expected_version=None, parent) -> Ticket:
     ancestor, seen = major, set()
     while ancestor is not None and ancestor.pk not in seen:
         if ancestor.pk == t.pk:
-            raise ValidationError({"parent": "Ce rattachement créerait une boucle d'incidents."})
+            raise ValidationError({"parent": _("Ce rattachement créerait une boucle d'incidents.")})
         seen.add(ancestor.pk)
         ancestor = ancestor.parent
     if major.state not in ACTIVE:
-        raise GuardFailed(f"L'incident majeur {major.reference} n'est plus ouvert.")
+        raise GuardFailed(_("L'incident majeur %(reference)s n'est plus ouvert.") % {"reference": major.reference})
     t.fsm_link()
     t.parent = major
     _commit(t, before, actor=actor, kind=EventKind.PARENT_SET, payload={"parent": major.reference})
@@ -583,7 +588,7 @@ def update_qualification(ticket, *, actor, expected_version=None, **fields) -> T
     before = _snapshot(t)
     changed = _set_qualification(t, fields)
     if not changed:
-        raise GuardFailed("Aucune modification de la qualification.")
+        raise GuardFailed(_("Aucune modification de la qualification."))
     t.fsm_link()
     _commit(t, before, actor=actor, kind=EventKind.QUALIFIED, public=False, payload={"changed": changed})
     return t
@@ -592,9 +597,9 @@ def update_qualification(ticket, *, actor, expected_version=None, **fields) -> T
 @transaction.atomic
 def set_vendor_reference(ticket, *, actor, expected_version=None, vendor_reference) -> Ticket:
     t = _lock(ticket, expected_version)
-    vendor_reference = _required("vendor_reference", vendor_reference, "référence éditeur")
+    vendor_reference = _required("vendor_reference", vendor_reference, _("référence éditeur"))
     if len(vendor_reference) > 80:
-        raise ValidationError({"vendor_reference": "La référence éditeur dépasse 80 caractères."})
+        raise ValidationError({"vendor_reference": _("La référence éditeur dépasse 80 caractères.")})
     check("set_vendor_reference", actor, t)
     before = _snapshot(t)
     t.fsm_link()

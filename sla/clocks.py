@@ -13,15 +13,17 @@ time raise it once.
 from __future__ import annotations
 
 import logging
+import threading
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import ROUND_CEILING, Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Min, OuterRef, Subquery
 from django.utils import timezone
 
 from .calendar import _epoch
-from .models import Clock, ClockEvent, ClockEventKind, ClockState, SegmentState, TimeBasis
+from .models import Clock, ClockEvent, ClockEventKind, ClockSegment, ClockState, SegmentState, TimeBasis
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,46 @@ def _reschedule(clock: Clock):
 
 def _append(clock: Clock, state: str, at: datetime, reason: str = ""):
     clock.segments.create(state=state, at=at, reason=reason[:64], elapsed_before=clock.elapsed_seconds)
+    sync_ticket_due(clock.ticket_id)
+
+
+# Ticket.sla_due_at caches the earliest due time of the ticket's running clocks (the board's sort
+# key). It is rewritten in the clock change's transaction; inside `batched_ticket_due()` (one ticket
+# event moving several clocks) it is rewritten once at the end of the block.
+_batch = threading.local()
+
+
+def sync_ticket_due(ticket_id):
+    if ticket_id is None:
+        return
+    pending = getattr(_batch, "ids", None)
+    if pending is not None:
+        pending.add(ticket_id)
+    else:
+        _write_ticket_due([ticket_id])
+
+
+def _write_ticket_due(ticket_ids):
+    from tickets.models import Ticket
+
+    due = (Clock.objects.filter(ticket_id=OuterRef("pk"), state=ClockState.RUNNING).order_by()
+           .values("ticket_id").annotate(m=Min("due_at")).values("m"))
+    Ticket.objects.filter(pk__in=sorted(ticket_ids)).update(sla_due_at=Subquery(due))
+
+
+@contextmanager
+def batched_ticket_due():
+    if getattr(_batch, "ids", None) is not None:  # nested: the outer block writes
+        yield
+        return
+    _batch.ids = set()
+    try:
+        yield
+        ids = _batch.ids
+    finally:
+        _batch.ids = None
+    if ids:
+        _write_ticket_due(ids)
 
 
 def _locked(clock: Clock) -> Clock:
@@ -72,8 +114,7 @@ def _last_at(clock: Clock, at: datetime):
         raise ClockError(f"at: {at.isoformat()} is before the clock's last change ({last.isoformat()})")
 
 
-@transaction.atomic
-def start_clock(
+def _new_clock(
     *, kind: str, target_seconds: int, at: datetime, time_basis: str = TimeBasis.BUSINESS,
     calendar_zone: str = "", calendar_subdivision: str = "", warning_ratio=Decimal("0.75"),
     policy=None, level=None, ticket=None, paused: bool = False, note: str = "",
@@ -91,9 +132,33 @@ def start_clock(
         fields["ticket"] = ticket
     clock = Clock(**fields)
     _reschedule(clock)
-    clock.save()
-    _append(clock, SegmentState.PAUSED if paused else SegmentState.RUNNING, at, "start")
     return clock
+
+
+@transaction.atomic
+def start_clock(**spec) -> Clock:
+    """Arguments: see `_new_clock` (kind, target_seconds, at, time_basis, calendar_zone, …)."""
+    clock = _new_clock(**spec)
+    clock.save()
+    _append(clock, SegmentState.PAUSED if spec.get("paused") else SegmentState.RUNNING, spec["at"], "start")
+    return clock
+
+
+@transaction.atomic
+def start_clocks(specs: list[dict]) -> list[Clock]:
+    """Several clocks at once (a ticket's targets when it opens): two INSERTs whatever their number."""
+    clocks = [_new_clock(**spec) for spec in specs]
+    if not clocks:
+        return []
+    Clock.objects.bulk_create(clocks)
+    ClockSegment.objects.bulk_create([
+        ClockSegment(clock=c, state=SegmentState.PAUSED if spec.get("paused") else SegmentState.RUNNING,
+                     at=spec["at"], reason="start", elapsed_before=0)
+        for c, spec in zip(clocks, specs)
+    ])
+    for ticket_id in {c.ticket_id for c in clocks}:
+        sync_ticket_due(ticket_id)
+    return clocks
 
 
 @transaction.atomic

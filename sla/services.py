@@ -90,12 +90,17 @@ def _calendar_fields(ticket, policy) -> dict:
     }
 
 
-def _start_target(ticket, policy, kind, at, level=None) -> Clock | None:
+def _target_spec(ticket, policy, kind, at, level=None) -> dict | None:
     seconds = policy.target_seconds(kind, _priority(ticket), level)
     if not seconds:
         return None
-    return engine.start_clock(kind=kind, target_seconds=seconds, at=at, policy=policy, level=level, ticket=ticket,
-                              **_calendar_fields(ticket, policy))
+    return dict(kind=kind, target_seconds=seconds, at=at, policy=policy, level=level, ticket=ticket,
+                **_calendar_fields(ticket, policy))
+
+
+def _start_target(ticket, policy, kind, at, level=None) -> Clock | None:
+    spec = _target_spec(ticket, policy, kind, at, level)
+    return engine.start_clock(**spec) if spec else None
 
 
 def ticket_clocks(ticket, *, states=None, kinds=None):
@@ -118,9 +123,9 @@ def on_ticket_event(ticket, event):
     if kind == "opened":
         policy = current_policy(ticket.convention)
         if policy is not None:
-            _start_target(ticket, policy, ClockKind.FIRST_RESPONSE, at)
-            _start_target(ticket, policy, ClockKind.RESOLUTION, at)
-            _start_target(ticket, policy, ClockKind.LEVEL, at, level=ticket.level)
+            specs = [_target_spec(ticket, policy, ClockKind.FIRST_RESPONSE, at), _target_spec(ticket, policy, ClockKind.RESOLUTION, at),
+                     _target_spec(ticket, policy, ClockKind.LEVEL, at, level=ticket.level)]
+            engine.start_clocks([spec for spec in specs if spec])
         if ticket.category == Category.SECURITY:
             start_security_clocks(ticket, at)
         return

@@ -95,6 +95,12 @@ class Ticket(FSMModelMixin, models.Model):
     version = models.PositiveIntegerField(_("version"), default=1)
     # Once true, observers (local trainers) of the area follow the ticket.
     reached_vendor = models.BooleanField(_("transmis à l'éditeur"), default=False)
+    # The vendor whose desk first received the ticket: what a vendor may read, as one indexed column
+    # (a subquery over the timeline made the vendor's API list slow; see docs/benchmarks.md).
+    vendor = models.ForeignKey("directory.Vendor", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("éditeur saisi"), editable=False)
+    # Earliest due time of the ticket's running SLA clocks, kept by sla.clocks in the clock's
+    # transaction: the triage board sorts on it through an index instead of a subquery per row.
+    sla_due_at = models.DateTimeField(_("prochaine échéance SLA"), null=True, blank=True, editable=False)
 
     # Qualification (required before a vendor desk receives the ticket)
     steps_to_reproduce = models.TextField(_("étapes pour reproduire"), blank=True)
@@ -131,6 +137,12 @@ class Ticket(FSMModelMixin, models.Model):
             models.Index(fields=["school", "state"], name="ticket_school_state_idx"),
             models.Index(fields=["requester", "state"], name="ticket_requester_idx"),
             models.Index(fields=["state", "resolved_at"], name="ticket_state_resolved_idx"),
+            # Triage board: open tickets of a desk in SLA order (partial: closed tickets stay out).
+            models.Index(fields=["desk", "sla_due_at", "priority", "created_at", "id"], name="ticket_desk_sla_idx",
+                         condition=models.Q(state__in=["new", "in_progress", "waiting_requester"])),
+            # Board counters: one GROUP BY state over the desk's index entries.
+            models.Index(fields=["desk", "state"], name="ticket_desk_state_idx"),
+            models.Index(fields=["vendor", "priority", "created_at", "id"], name="ticket_vendor_queue_idx"),
         ]
         constraints = [
             models.CheckConstraint(name="ticket_level_0_3", condition=models.Q(level__lte=3)),

@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -59,15 +59,24 @@ def _required(name: str, value, label: str) -> str:
 def next_reference(today: date | None = None) -> str:
     """ENT-<year>-<6 digits> from a per-year counter row bumped atomically (gaps are tolerated)."""
     year = (today or timezone.localdate()).year
-    with transaction.atomic():
-        if not TicketCounter.objects.filter(year=year).update(last=F("last") + 1):
-            try:
-                with transaction.atomic():
-                    TicketCounter.objects.create(year=year, last=1)
-            except IntegrityError:  # created by a concurrent transaction meanwhile
-                TicketCounter.objects.filter(year=year).update(last=F("last") + 1)
-        number = TicketCounter.objects.get(year=year).last
+    number = _bump_counter(year)
+    if number is None:
+        try:
+            with transaction.atomic():
+                TicketCounter.objects.create(year=year, last=1)
+            number = 1
+        except IntegrityError:  # created by a concurrent transaction meanwhile
+            number = _bump_counter(year)
     return f"ENT-{year}-{number:06d}"
+
+
+def _bump_counter(year: int) -> int | None:
+    # One round trip (PostgreSQL and SQLite ≥ 3.35 both know UPDATE … RETURNING); None: no row yet.
+    table = connection.ops.quote_name(TicketCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f'UPDATE {table} SET "last" = "last" + 1 WHERE "year" = %s RETURNING "last"', [year])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def convention_for(school, on: date | None = None, product=None) -> Convention | None:
@@ -269,7 +278,8 @@ def open_ticket(*, actor, school, title, description, category, service="", impa
         reference=next_reference(timezone.localdate(now)), school=school, requester=requester, contact=(contact or "").strip(),
         title=title, description=description, category=category, service=(service or "").strip(),
         impact=impact, urgency=urgency, priority=priority_for(impact, urgency), convention=convention, via=via,
-        level=level, desk=desk, reached_vendor=desk.vendor_id is not None, created_at=now, updated_at=now,
+        level=level, desk=desk, reached_vendor=desk.vendor_id is not None, vendor_id=desk.vendor_id,
+        created_at=now, updated_at=now,
     )
     if qualification:
         _set_qualification(t, dict(qualification))
@@ -377,6 +387,7 @@ def route(ticket, *, actor, expected_version=None, desk, reason) -> Ticket:
     t.fsm_route()
     t.desk, t.assignee = target, None
     t.reached_vendor = t.reached_vendor or target.vendor_id is not None
+    t.vendor_id = t.vendor_id or target.vendor_id
     _commit(t, before, actor=actor, kind=EventKind.ROUTED, payload={"reason": reason, "desk": target.pk})
     return t
 
@@ -404,6 +415,7 @@ def escalate(ticket, *, actor, expected_version=None, reason="", no_solution_fou
     t.fsm_escalate()
     t.level, t.desk, t.assignee = level, target, None
     t.reached_vendor = t.reached_vendor or target.vendor_id is not None
+    t.vendor_id = t.vendor_id or target.vendor_id
     _commit(t, before, actor=actor, kind=EventKind.ESCALATED, payload={
         "reason": (reason or "").strip(), "desk": target.pk, "qualification": changed,
         "malfunction_proven": t.malfunction_proven, "no_solution_found": t.no_solution_found,

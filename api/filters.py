@@ -1,9 +1,39 @@
+from datetime import UTC, timedelta
+
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 
 from directory.choices import Category, Level
 from directory.validators import normalize_uai
 from tickets.models import Priority, State, Ticket
+
+
+# PostgreSQL refuses UTC offsets of 16 hours or more ("time zone displacement out of range");
+# real ones stay within ±14:00.
+MAX_UTC_OFFSET = timedelta(hours=15, minutes=59)
+
+
+class StorableIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time the database can compare with: offset within ±15:59, and still a
+    valid date once converted to UTC (0001-01-01T00:00+01:00 is not). Returned in UTC."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return value
+        offset = value.utcoffset()
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+            raise forms.ValidationError(_("Décalage horaire hors limites (entre -15:59 et +15:59)."), code="invalid")
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError(_("Date hors limites (années 1 à 9999 en UTC)."), code="invalid") from None
+
+
+class StorableIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = StorableIsoDateTimeField
 
 
 class TicketFilter(django_filters.FilterSet):
@@ -13,7 +43,7 @@ class TicketFilter(django_filters.FilterSet):
     category = django_filters.ChoiceFilter(choices=Category.choices)
     priority = django_filters.TypedChoiceFilter(choices=Priority.choices, coerce=int)
     school = django_filters.CharFilter(method="filter_school", help_text=_("UAI de l'école."))
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = StorableIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Ticket

@@ -99,6 +99,16 @@ class SlaPolicy(models.Model):
     def __str__(self):
         return f"{self.convention} v{self.version}"
 
+    def save(self, *args, **kwargs):
+        # A published version is never rewritten (clocks and finished results refer to it): a
+        # change is a new version through services.publish_policy. Only the "current" flag moves.
+        if not self._state.adding and set(kwargs.get("update_fields") or ()) != {"is_current"}:
+            raise ValidationError(_("Une version publiée ne se modifie pas : publiez une nouvelle version."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Une version publiée ne se supprime pas : publiez une nouvelle version."))
+
     def target_seconds(self, kind: str, priority: str = "", level=None) -> int | None:
         for target in self.targets.all():
             if target.kind != kind:
@@ -143,6 +153,13 @@ class SlaTarget(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.priority or '*'} {self.level if self.level is not None else ''}: {self.seconds}s"
+
+    def save(self, *args, **kwargs):
+        # Targets are written once, with their version (bulk, in services.publish_policy).
+        raise ValidationError(_("Les objectifs d'une version publiée ne se modifient pas : publiez une nouvelle version."))
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Les objectifs d'une version publiée ne se suppriment pas : publiez une nouvelle version."))
 
 
 class ClockState(models.TextChoices):

@@ -24,15 +24,9 @@ LEGAL_SECONDS = {
 
 
 # --- policies -------------------------------------------------------------------------------------
-@transaction.atomic
-def publish_policy(convention, *, targets: list[dict], time_basis=TimeBasis.BUSINESS, warning_ratio="0.75",
-                   restart_on_reopen=True, name="", by=None, availability_target="99.7",
-                   availability_target_outside="97") -> SlaPolicy:
-    """A new version of the convention's policy becomes current. Earlier versions stay as they are:
-    running clocks keep the version they started under, finished results never change.
-
-    targets: [{"kind": "first_response"|"resolution"|"level", "priority": "P1"…"P4" or "",
-    "level": 0…3 (level targets only), "seconds": int}]"""
+def check_policy(*, targets: list[dict], time_basis=TimeBasis.BUSINESS, warning_ratio="0.75"):
+    """Validate a policy version before publishing it: (ratio, unsaved SlaTarget rows), or a
+    ValidationError keyed by the field (`targets[i].seconds`…). Writes nothing."""
     if time_basis not in TimeBasis.values:
         raise ValidationError({"time_basis": f"{time_basis!r} inconnu ({', '.join(TimeBasis.values)})"})
     try:
@@ -41,7 +35,7 @@ def publish_policy(convention, *, targets: list[dict], time_basis=TimeBasis.BUSI
         raise ValidationError({"warning_ratio": f"{warning_ratio!r} n'est pas un nombre"}) from None
     if not Decimal("0") < ratio < Decimal("1"):
         raise ValidationError({"warning_ratio": "le seuil d'alerte est strictement entre 0 et 1 (ex. 0.75)"})
-    rows = []
+    rows, seen = [], set()
     for i, t in enumerate(targets):
         kind, priority, level = t.get("kind"), t.get("priority", "") or "", t.get("level")
         if kind not in (ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION, ClockKind.LEVEL):
@@ -55,7 +49,23 @@ def publish_policy(convention, *, targets: list[dict], time_basis=TimeBasis.BUSI
         seconds = t.get("seconds")
         if not isinstance(seconds, int) or seconds <= 0:
             raise ValidationError({f"targets[{i}].seconds": "un nombre entier de secondes positif"})
+        if (kind, priority, level) in seen:
+            raise ValidationError({f"targets[{i}]": "cet objectif est déjà donné dans cette version"})
+        seen.add((kind, priority, level))
         rows.append(SlaTarget(kind=kind, priority=priority, level=level, seconds=seconds))
+    return ratio, rows
+
+
+@transaction.atomic
+def publish_policy(convention, *, targets: list[dict], time_basis=TimeBasis.BUSINESS, warning_ratio="0.75",
+                   restart_on_reopen=True, name="", by=None, availability_target="99.7",
+                   availability_target_outside="97") -> SlaPolicy:
+    """A new version of the convention's policy becomes current. Earlier versions stay as they are:
+    running clocks keep the version they started under, finished results never change.
+
+    targets: [{"kind": "first_response"|"resolution"|"level", "priority": "P1"…"P4" or "",
+    "level": 0…3 (level targets only), "seconds": int}]"""
+    ratio, rows = check_policy(targets=targets, time_basis=time_basis, warning_ratio=warning_ratio)
     previous = SlaPolicy.objects.select_for_update().filter(convention=convention).order_by("-version").first()
     SlaPolicy.objects.filter(convention=convention, is_current=True).update(is_current=False)
     policy = SlaPolicy.objects.create(

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from directory.choices import Role
 from directory.models import Academie, School
@@ -38,17 +39,17 @@ def declare_outage(service: Service, *, actor=None, started_at: datetime, scope:
                    academie: Academie | None = None, schools=(), cause: str = "", tickets=(), ended_at=None,
                    source: str = "manual", fingerprint: str = "") -> Outage:
     if not _may_declare(actor):
-        raise PermissionDenied("Seuls les agents et responsables peuvent déclarer une interruption.")
+        raise PermissionDenied(_("Seuls les agents et responsables peuvent déclarer une interruption."))
     _epoch(started_at, "started_at")
     if ended_at is not None and _epoch(ended_at, "ended_at") < _epoch(started_at, "started_at"):
-        raise ValidationError({"ended_at": "la fin précède le début"})
+        raise ValidationError({"ended_at": _("la fin précède le début")})
     if scope not in OutageScope.values:
-        raise ValidationError({"scope": f"{scope!r} inconnue ({', '.join(OutageScope.values)})"})
+        raise ValidationError({"scope": _("%(scope)r inconnue (%(choices)s)") % {"scope": scope, "choices": ", ".join(OutageScope.values)}})
     schools = list(schools)
     if scope == OutageScope.ACADEMIE and academie is None:
-        raise ValidationError({"academie": "une interruption limitée à une académie doit la nommer"})
+        raise ValidationError({"academie": _("une interruption limitée à une académie doit la nommer")})
     if scope == OutageScope.SCHOOLS and not schools:
-        raise ValidationError({"schools": "une interruption limitée à des écoles doit les lister"})
+        raise ValidationError({"schools": _("une interruption limitée à des écoles doit les lister")})
     outage = Outage.objects.create(
         service=service, scope=scope, academie=academie if scope == OutageScope.ACADEMIE else None,
         started_at=started_at, ended_at=ended_at, cause=cause, declared_by=actor, source=source,
@@ -64,12 +65,12 @@ def declare_outage(service: Service, *, actor=None, started_at: datetime, scope:
 @transaction.atomic
 def close_outage(outage: Outage, *, actor=None, ended_at: datetime) -> Outage:
     if not _may_declare(actor):
-        raise PermissionDenied("Seuls les agents et responsables peuvent clore une interruption.")
+        raise PermissionDenied(_("Seuls les agents et responsables peuvent clore une interruption."))
     outage = Outage.objects.select_for_update().get(pk=outage.pk)
     if outage.ended_at is not None:
         return outage
     if _epoch(ended_at, "ended_at") < _epoch(outage.started_at, "started_at"):
-        raise ValidationError({"ended_at": "la fin précède le début"})
+        raise ValidationError({"ended_at": _("la fin précède le début")})
     outage.ended_at = ended_at
     outage.closed_by = actor
     outage.save(update_fields=["ended_at", "closed_by"])
@@ -208,7 +209,7 @@ def availability_report(service, start: datetime, end: datetime, *, academie=Non
     those schools' reports only. Open outages run until `now` (or the end of the period)."""
     a, b = _epoch(start, "start"), _epoch(end, "end")
     if b <= a:
-        raise ValidationError({"end": "la fin de la période précède son début"})
+        raise ValidationError({"end": _("la fin de la période précède son début")})
     if calendar is None:
         if school is not None:
             calendar = ServiceCalendar.for_academie(school.academie)

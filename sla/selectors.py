@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from directory.models import Academie, School
 from directory.selectors import perimeter_for
@@ -62,22 +63,22 @@ def availability_scope(user, *, academie: Academie | None = None, school: School
     if p.everything:
         return academie, school
     if not p.grants:
-        raise PermissionDenied("Aucun périmètre : pas de rapport de disponibilité.")
+        raise PermissionDenied(_("Aucun périmètre : pas de rapport de disponibilité."))
     if school is not None:
         if not p.schools().filter(pk=school.pk).exists():
-            raise PermissionDenied(f"L'école {school.uai} n'est pas dans votre périmètre.")
+            raise PermissionDenied(_("L'école %(uai)s n'est pas dans votre périmètre.") % {"uai": school.uai})
         if academie is not None and academie.pk != school.academie_id:
-            raise ValidationError({"academie": "l'école n'appartient pas à cette académie"})
+            raise ValidationError({"academie": _("l'école n'appartient pas à cette académie")})
         return None, school
     academies = perimeter_academies(user)
     if academie is not None:
         if not academies.filter(pk=academie.pk).exists():
-            raise PermissionDenied(f"L'{academie.name} n'est pas dans votre périmètre.")
+            raise PermissionDenied(_("L'%(academie)s n'est pas dans votre périmètre.") % {"academie": academie.name})
         return academie, None
     mine = list(academies[:2])
     if len(mine) == 1:
         return mine[0], None
-    raise ValidationError({"academie": "choisissez une académie de votre périmètre (ou une école)"})
+    raise ValidationError({"academie": _("choisissez une académie de votre périmètre (ou une école)")})
 
 
 def availability_report_for(user, service: Service, start: datetime, end: datetime, *,

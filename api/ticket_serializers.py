@@ -1,5 +1,6 @@
 """Ticket representations and the input of each write. No rules here: the services decide."""
 
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -112,6 +113,24 @@ class TicketSerializer(serializers.Serializer):
         }
 
 
+# Related values of a list row, read as columns by the list's single query (see TicketListView).
+LIST_ANNOTATIONS = {
+    "l_school_uai": F("school__uai"), "l_school_name": F("school__name"),
+    "l_desk_slug": F("desk__slug"), "l_desk_name": F("desk__name"),
+    "l_assignee_username": F("assignee__username"), "l_assignee_first": F("assignee__first_name"), "l_assignee_last": F("assignee__last_name"),
+    "l_requester_username": F("requester__username"), "l_requester_first": F("requester__first_name"), "l_requester_last": F("requester__last_name"),
+    "l_convention": F("convention__reference"), "l_duplicate_of": F("duplicate_of__reference"), "l_parent": F("parent__reference"),
+}
+
+
+def _person_columns(t, prefix):
+    username = getattr(t, f"l_{prefix}_username")
+    if username is None:
+        return None
+    # Same text as User.get_full_name() (first and last name, stripped), else the username.
+    return f"{getattr(t, f'l_{prefix}_first')} {getattr(t, f'l_{prefix}_last')}".strip() or username
+
+
 class TicketListItemSerializer(TicketSerializer):
     """The list leaves the rendered description out (fetch one ticket for it)."""
 
@@ -119,9 +138,27 @@ class TicketListItemSerializer(TicketSerializer):
     with_html = False
 
     def to_representation(self, t):
-        data = super().to_representation(t)
-        del data["description_html"]
-        return data
+        if not hasattr(t, "l_school_uai"):  # a ticket not from the list's queryset
+            data = super().to_representation(t)
+            del data["description_html"]
+            return data
+        return {
+            "reference": t.reference, "title": t.title, "description": t.description,
+            "school": {"uai": t.l_school_uai, "name": t.l_school_name},
+            "category": t.category, "service": t.service, "impact": t.impact, "urgency": t.urgency,
+            "priority": t.priority, "state": t.state, "level": t.level,
+            "desk": {"id": t.desk_id, "slug": t.l_desk_slug, "name": t.l_desk_name} if t.desk_id else None,
+            "assignee": _person_columns(t, "assignee"), "requester": _person_columns(t, "requester"),
+            "contact": t.contact, "convention": t.l_convention,
+            "steps_to_reproduce": t.steps_to_reproduce, "expected_behaviour": t.expected_behaviour,
+            "observed_behaviour": t.observed_behaviour, "users_affected": t.users_affected,
+            "first_seen_at": _iso(t.first_seen_at), "browser_device": t.browser_device,
+            "malfunction_proven": t.malfunction_proven, "no_solution_found": t.no_solution_found,
+            "vendor_reference": t.vendor_reference, "reached_vendor": t.reached_vendor,
+            "resolution_summary": t.resolution_summary, "duplicate_of": t.l_duplicate_of, "parent": t.l_parent,
+            "version": t.version, "created_at": _iso(t.created_at), "updated_at": _iso(t.updated_at),
+            "resolved_at": _iso(t.resolved_at), "closed_at": _iso(t.closed_at),
+        }
 
 
 class UaiField(serializers.CharField):

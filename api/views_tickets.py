@@ -103,7 +103,9 @@ class TicketListView(_TicketBase):
     pagination_class = TicketPagination
 
     def get_queryset(self):
-        return selectors.visible_to(self.request.user).select_related("convention", "duplicate_of", "parent")
+        # The related values the list shows, as columns of the one query (no related model rows to
+        # build: the list cost is then close to a bare `.values()` of the same rows).
+        return selectors.visible_to(self.request.user).select_related(None).annotate(**ts.LIST_ANNOTATIONS)
 
     @extend_schema(operation_id="tickets_list", summary="Tickets du périmètre du client",
                    responses={200: ts.TicketListItemSerializer(many=True)})

@@ -143,6 +143,8 @@ class Ticket(FSMModelMixin, models.Model):
             # Board counters: one GROUP BY state over the desk's index entries.
             models.Index(fields=["desk", "state"], name="ticket_desk_state_idx"),
             models.Index(fields=["vendor", "priority", "created_at", "id"], name="ticket_vendor_queue_idx"),
+            # The API list's default order (most recently changed first) for a vendor.
+            models.Index(fields=["vendor", "-updated_at"], name="ticket_vendor_updated_idx"),
         ]
         constraints = [
             models.CheckConstraint(name="ticket_level_0_3", condition=models.Q(level__lte=3)),

@@ -24,7 +24,7 @@ def test_montpellier_client_gets_no_nancy_metz_availability_nor_outage(world, ma
     ode = make_client(vendor="ode")[1]  # ODE: Montpellier and Nice
     response = ode.get("/api/v1/availability/", {**PERIOD, "academie": "12"})
     assert response.status_code == 403, response.content
-    assert "périmètre" in response.json()["detail"]
+    assert "not in your scope" in response.json()["detail"]  # API clients of make_client speak English
     assert ode.get("/api/v1/availability/", {**PERIOD, "school": "0570098X"}).status_code == 403
     assert ode.get("/api/v1/availability/", {**PERIOD, "academie": "11"}).status_code == 200
     no_scope = ode.get("/api/v1/availability/", PERIOD)  # two académies: choose one

@@ -25,3 +25,27 @@ def pytest_configure(config):
 
     # Argon2 is deliberately slow; the suite creates many accounts.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request with Accept-Language: en leaves English active in the thread: start every test in
+    the default language (French) whatever ran before."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """LocaleMiddleware leaves the last request's language active in the thread: start and end each
+    test in the default language (French), so an English request does not leak into the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -29,18 +29,6 @@ def pytest_configure(config):
 
 @pytest.fixture(autouse=True)
 def _default_language():
-    """A request with Accept-Language: en leaves English active in the thread: start every test in
-    the default language (French) whatever ran before."""
-    from django.conf import settings
-    from django.utils import translation
-
-    translation.activate(settings.LANGUAGE_CODE)
-    yield
-    translation.deactivate()
-
-
-@pytest.fixture(autouse=True)
-def _default_language():
     """LocaleMiddleware leaves the last request's language active in the thread: start and end each
     test in the default language (French), so an English request does not leak into the next test."""
     from django.conf import settings

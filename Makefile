@@ -64,3 +64,10 @@ backup-check: setup
 .PHONY: production-check
 production-check: setup
 	scripts/production_check.sh
+
+# Production-profile benchmarks (SQLite and PostgreSQL + Redis, two daphne processes, a Huey worker):
+# API list vs bare, creation rate, board/dashboard at 1,000,000 tickets, websocket fan-out, calendar,
+# the Monday-morning load test. Figures: var/bench/production.jsonl → docs/benchmarks.md.
+.PHONY: bench-production
+bench-production: setup
+	scripts/with_services.sh $(PY) bench/production_bench.py $(BENCH)

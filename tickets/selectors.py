@@ -29,6 +29,11 @@ def visibility_q(user) -> Q | None:
     p = perimeter_for(user)
     if p.everything:
         return None
+    if p.grants and all(g.role == Role.AGENT and g.scope == "vendor" for g in p.grants):
+        # A vendor's staff or API client: exactly what reached the vendor's desks (they never
+        # request tickets: opening one needs a school-side grant). A single indexed column, so
+        # lists walk ticket_vendor_*_idx in order instead of sorting every visible row.
+        return Q(vendor_id__in=sorted(p.vendor_ids({Role.AGENT}))) & (~Q(category=Category.SECURITY) | breach_q(user, p))
     parts = [Q(requester_id=user.pk)]
     # School contacts / directors: the whole school.
     contact_schools = sorted({g.scope_id for g in p.grants if g.is_school_contact and g.scope == "school"})

@@ -1,0 +1,85 @@
+"""Markdown tables of the last `make bench-production` results (var/bench/production.jsonl).
+
+Usage: `.venv/bin/python bench/production_report.py [results.jsonl]` — prints the tables pasted
+into docs/benchmarks.md (the last result of each section and database wins).
+"""
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(path):
+    last = {}
+    for line in Path(path).read_text().splitlines():
+        row = json.loads(line)
+        last[(row["section"], row["db"])] = row
+    out = []
+    m = last.get(("machine", "-"))
+    if m:
+        out += ["### Machine", "", "| | |", "|---|---|",
+                f"| CPU | {m['cpu']}, `nproc` = {m['nproc']} |", f"| RAM | {m['ram_gib']} GiB |",
+                f"| kernel | {m['kernel']} |", f"| Python / Django | {m['python']} / {m['django']} |",
+                f"| SQLite | {m['sqlite']} |", f"| PostgreSQL | {m['postgres'].split(' / ')[-1]} |",
+                f"| Redis | {m['redis'].split(' sha')[0]} |",
+                f"| load average at start (1/5/15 min) | {' / '.join(f'{x:.1f}' for x in m['loadavg'])} |", ""]
+    rows = [last.get(("api", db)) for db in ("sqlite", "postgres")]
+    if any(rows):
+        out += ["### 1. API ticket list vs bare JsonResponse", "",
+                "| database | tickets | API req/s | bare req/s | ratio API/bare (median of rounds) | API ms / queries | bare ms / queries |",
+                "|---|---|---|---|---|---|---|"]
+        for r in rows:
+            if r:
+                out.append(f"| {r['db']} | {r['tickets']:,} ({r['visible_to_vendor']:,} visible to the vendor) | {r['api_rps']} | "
+                           f"{r['bare_rps']} | **{r['ratio']:.0%}** | {r['api_ms']} / {r['api_queries']} | {r['bare_ms']} / {r['bare_queries']} |")
+        out.append("")
+    rows = [last.get(("create", db)) for db in ("sqlite", "postgres")]
+    if any(rows):
+        out += ["### 2. Ticket creation through the API", "",
+                "| database | tickets/s (median of rounds; min–max) | queries per request (statements incl. savepoints) | per ticket: events / clocks / outbox rows |",
+                "|---|---|---|---|"]
+        for r in rows:
+            if r:
+                out.append(f"| {r['db']} | **{r['tickets_per_s']}** ({r['min_rate']}–{r['max_rate']}) | {r['queries_per_request']} ({r['statements_per_request']}) | "
+                           f"{r['events']} / {r['clocks']} / {r['outbox']} |")
+        out.append("")
+    rows = [last.get(("board", db)) for db in ("sqlite", "postgres")]
+    if any(rows):
+        present = [r for r in rows if r]
+        out += ["### 3. Triage board and manager dashboard, 1,000,000 tickets (100,000 open)", "",
+                "| page | " + " | ".join(f"{r['db']}: ms / queries" for r in present) + " |",
+                "|---|" + "---|" * len(present)]
+        for i, page in enumerate(present[0]["rows"]):
+            out.append(f"| {page['page']} | " + " | ".join(f"**{r['rows'][i]['ms']}** / {r['rows'][i]['queries']}" for r in present) + " |")
+        out.append("")
+        out.append("Open tickets on the ERUN desk: " + ", ".join(f"{r['db']} {r['open_at_desk']:,}" for r in present)
+                   + "; generation time: " + ", ".join(f"{r['db']} {r['fill_seconds']} s" for r in present) + ".")
+        out.append("")
+    r = last.get(("fanout", "postgres"))
+    if r:
+        out += ["### 4. Websocket fan-out (Redis channel layer, two daphne processes)", "",
+                "| clients | transitions | delivered / expected | p50 | p95 | p99 | max | every client reached (median) |",
+                "|---|---|---|---|---|---|---|---|",
+                f"| {r['clients']} | {r['transitions']} | {r['delivered']} / {r['expected']} | {r['p50_ms']} ms | {r['p95_ms']} ms | "
+                f"{r['p99_ms']} ms | {r['max_ms']} ms | {r['all_clients_median_ms']} ms |", ""]
+    r = last.get(("calendar", "-"))
+    if r:
+        out += ["### 5. Calendar", "", "```"] + r["output"] + ["```", ""]
+    r = last.get(("load", "postgres"))
+    if r:
+        out += ["### Load test: Monday-morning peak", "",
+                f"{r['teachers']:,} teachers, {r['agents']} agents, {r['vendors']} vendors, {r['duration_s']} s, {r['threads']} client threads: "
+                f"**{r['requests']:,} requests, {r['rps']} req/s, p95 {r['p95_ms']} ms, median {r['median_ms']} ms, {r['errors']} errors**.", "",
+                "| request | count | errors | median | p95 |", "|---|---|---|---|---|"]
+        for row in r["rows"]:
+            out.append(f"| {row['request']} | {row['count']} | {row['errors']} | {row['median_ms']} ms | {row['p95_ms']} ms |")
+        if r["error_samples"]:
+            out += ["", "Error samples:", ""] + [f"- `{s}`" for s in r["error_samples"]]
+        out.append("")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else ROOT / "var" / "bench" / "production.jsonl")

@@ -142,23 +142,29 @@ class TicketListItemSerializer(TicketSerializer):
             data = super().to_representation(t)
             del data["description_html"]
             return data
-        return {
-            "reference": t.reference, "title": t.title, "description": t.description,
-            "school": {"uai": t.l_school_uai, "name": t.l_school_name},
-            "category": t.category, "service": t.service, "impact": t.impact, "urgency": t.urgency,
-            "priority": t.priority, "state": t.state, "level": t.level,
-            "desk": {"id": t.desk_id, "slug": t.l_desk_slug, "name": t.l_desk_name} if t.desk_id else None,
-            "assignee": _person_columns(t, "assignee"), "requester": _person_columns(t, "requester"),
-            "contact": t.contact, "convention": t.l_convention,
-            "steps_to_reproduce": t.steps_to_reproduce, "expected_behaviour": t.expected_behaviour,
-            "observed_behaviour": t.observed_behaviour, "users_affected": t.users_affected,
-            "first_seen_at": _iso(t.first_seen_at), "browser_device": t.browser_device,
-            "malfunction_proven": t.malfunction_proven, "no_solution_found": t.no_solution_found,
-            "vendor_reference": t.vendor_reference, "reached_vendor": t.reached_vendor,
-            "resolution_summary": t.resolution_summary, "duplicate_of": t.l_duplicate_of, "parent": t.l_parent,
-            "version": t.version, "created_at": _iso(t.created_at), "updated_at": _iso(t.updated_at),
-            "resolved_at": _iso(t.resolved_at), "closed_at": _iso(t.closed_at),
-        }
+        return list_item(t)
+
+
+def list_item(t) -> dict:
+    """One row of the list from a ticket of the list's queryset (LIST_ANNOTATIONS); the view calls
+    it directly: building a serializer per page deep-copies its forty declared fields."""
+    return {
+        "reference": t.reference, "title": t.title, "description": t.description,
+        "school": {"uai": t.l_school_uai, "name": t.l_school_name},
+        "category": t.category, "service": t.service, "impact": t.impact, "urgency": t.urgency,
+        "priority": t.priority, "state": t.state, "level": t.level,
+        "desk": {"id": t.desk_id, "slug": t.l_desk_slug, "name": t.l_desk_name} if t.desk_id else None,
+        "assignee": _person_columns(t, "assignee"), "requester": _person_columns(t, "requester"),
+        "contact": t.contact, "convention": t.l_convention,
+        "steps_to_reproduce": t.steps_to_reproduce, "expected_behaviour": t.expected_behaviour,
+        "observed_behaviour": t.observed_behaviour, "users_affected": t.users_affected,
+        "first_seen_at": _iso(t.first_seen_at), "browser_device": t.browser_device,
+        "malfunction_proven": t.malfunction_proven, "no_solution_found": t.no_solution_found,
+        "vendor_reference": t.vendor_reference, "reached_vendor": t.reached_vendor,
+        "resolution_summary": t.resolution_summary, "duplicate_of": t.l_duplicate_of, "parent": t.l_parent,
+        "version": t.version, "created_at": _iso(t.created_at), "updated_at": _iso(t.updated_at),
+        "resolved_at": _iso(t.resolved_at), "closed_at": _iso(t.closed_at),
+    }
 
 
 class UaiField(serializers.CharField):

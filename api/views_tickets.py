@@ -111,7 +111,7 @@ class TicketListView(_TicketBase):
                    responses={200: ts.TicketListItemSerializer(many=True)})
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(ts.TicketListItemSerializer(page, many=True).data)
+        return self.get_paginated_response([ts.list_item(t) for t in page])
 
     @extend_schema(operation_id="tickets_create", summary="Ouvrir un ticket", parameters=[IDEMPOTENCY_PARAM],
                    request=ts.TicketCreateSerializer, responses={201: ts.TicketSerializer})

@@ -107,8 +107,13 @@ def actionable_by(user) -> QuerySet[Ticket]:
     p = perimeter_for(user)
     parts = []
     desk_ids = sorted({g.desk_id for g in p.grants if g.role == Role.AGENT and g.desk_id})
-    if desk_ids:
-        parts.append(Q(desk_id__in=desk_ids, state__in=ACTIVE))
+    vendor_desk_ids = sorted({g.desk_id for g in p.grants if g.role == Role.AGENT and g.desk_id and g.scope == "vendor"})
+    other_desk_ids = [d for d in desk_ids if d not in vendor_desk_ids]
+    if other_desk_ids:
+        parts.append(Q(desk_id__in=other_desk_ids, state__in=ACTIVE))
+    if vendor_desk_ids:
+        # Breaches never reach a vendor's eyes, even when one sits at its desk (see breach_q).
+        parts.append(Q(desk_id__in=vendor_desk_ids, state__in=ACTIVE) & ~Q(category=Category.SECURITY))
     # Only people who can be requesters get that branch: an OR would keep the database from
     # walking the desk queue index in order.
     if not desk_ids or p.has_role(Role.REQUESTER) or any(g.is_school_contact for g in p.grants):

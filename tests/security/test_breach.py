@@ -99,3 +99,12 @@ def test_data_protection_request_misdirected_starts_the_8_day_clock(world, u):
     clock = declare_misdirected_request(t, actor=u["dpo"])
     assert clock.kind == ClockKind.DSR_FORWARD and clock.target_seconds == 8 * 86400
     assert t.desk is not None  # routed by the convention's matrix like any ticket
+
+
+def test_breach_at_a_vendor_desk_stays_out_of_the_vendor_queue(breach, u):
+    """The work queue obeys the same rule as the lists: a vendor never sees a breach."""
+    from tickets.models import Ticket
+
+    desk = u["editeur"].memberships.get().desk
+    Ticket.objects.filter(pk=breach.pk).update(desk=desk)
+    assert not selectors.actionable_by(u["editeur"]).filter(pk=breach.pk).exists()

@@ -54,8 +54,11 @@ class Servers:
         env = dict(os.environ)
         for port in self.ports:
             log = open(self.workdir / f"daphne-{port}.log", "w")
+            # 500 handshakes queue behind each process's single sync thread (session lookup):
+            # daphne's default 5 s connect timeout would drop the last ones.
             self.procs.append(subprocess.Popen([str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port),
-                                                "helpdesk.asgi:application"], cwd=ROOT, env=env, stdout=log, stderr=log))
+                                                "--websocket_connect_timeout", "120", "helpdesk.asgi:application"],
+                                               cwd=ROOT, env=env, stdout=log, stderr=log))
         log = open(self.workdir / "huey.log", "w")
         self.procs.append(subprocess.Popen([sys.executable, "manage.py", "run_huey", "--workers", "4"], cwd=ROOT, env=env,
                                            stdout=log, stderr=log))

@@ -1,7 +1,11 @@
 """OAuth2 client credentials mapped to the client's service user, per-client scopes."""
 
+import hashlib
+
 from django.utils.translation import gettext as _
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
+from oauth2_provider.models import get_access_token_model
+from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import BaseScopes
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
@@ -20,7 +24,7 @@ class ClientCredentialsAuthentication(OAuth2Authentication):
                 raise exceptions.AuthenticationFailed(_("Jeton d'accès invalide ou expiré."))
             return None
         user, token = result
-        client = getattr(token.application, "api_client", None) if token.application_id else None
+        client = _client_of(token)
         if client is None:
             if user is None:
                 raise exceptions.AuthenticationFailed(_("Ce jeton n'est rattaché à aucun client d'API."))
@@ -29,6 +33,31 @@ class ClientCredentialsAuthentication(OAuth2Authentication):
             raise exceptions.AuthenticationFailed(_("Ce client d'API a été révoqué."))
         request.api_client = client
         return client.service_user, token
+
+
+class TokenValidator(OAuth2Validator):
+    """DOT's validator, loading a presented access token with its application, API client and the
+    client's service user in one query (every API request pays it) instead of three."""
+
+    def _load_access_token(self, token):
+        checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()  # as DOT stores it
+        return (
+            get_access_token_model().objects.select_related("application__api_client__service_user")
+            .filter(token_checksum=checksum).first()
+        )
+
+
+def _client_of(token):
+    """The token's API client (with its service user), as loaded by TokenValidator; one query
+    when another validator loaded the token."""
+    application = token.application if token.application_id else None
+    if application is None:
+        return None
+    if type(application).api_client.is_cached(application):
+        return getattr(application, "api_client", None)  # None: an application without a client
+    from .models import ApiClient
+
+    return ApiClient.objects.select_related("service_user").filter(application=application).first()
 
 
 class ClientScopes(BaseScopes):

@@ -71,3 +71,20 @@ def test_revoked_client_is_refused_with_a_problem(make_client):
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
     assert fetch_token(client.application.client_id, http.secret).status_code in (400, 401)
+
+
+def test_a_token_of_an_application_without_api_client_is_refused(world):
+    from rest_framework.test import APIClient
+
+    secret = "application-sans-client-0123456789"
+    app = Application.objects.create(
+        name="Autre", client_type=Application.CLIENT_CONFIDENTIAL, client_secret=secret,
+        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+    )
+    token = fetch_token(app.client_id, secret)
+    assert token.status_code == 200, token.content
+    http = APIClient()
+    http.credentials(HTTP_AUTHORIZATION=f"Bearer {token.json()['access_token']}")
+    response = http.get("/api/v1/tickets/")
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"

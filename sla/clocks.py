@@ -19,7 +19,7 @@ from datetime import datetime
 from decimal import ROUND_CEILING, Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Min, OuterRef, Subquery
+from django.db.models import F, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from .calendar import _epoch
@@ -253,6 +253,26 @@ def _record_event(clock: Clock, kind: str, at: datetime) -> ClockEvent | None:
     return event
 
 
+def _claim_breaches(candidates, still, now, due) -> int:
+    """Claim each breach once (conditional UPDATE) and count it on the dashboard (rollup). The
+    ticket is locked first, as a transition does, so the two never see each other half-way."""
+    from tickets.models import Ticket
+
+    from . import rollup
+
+    raised = 0
+    for pk, ticket_id in list(candidates.values_list("pk", "ticket_id")[:5000]):
+        with transaction.atomic():
+            ticket = Ticket.objects.select_for_update(of=("self",)).filter(pk=ticket_id).first() if ticket_id else None
+            if Clock.objects.filter(still, pk=pk, breached_at__isnull=True).update(breached_at=now):
+                clock = Clock.objects.get(pk=pk)
+                if ticket is not None:
+                    rollup.breached(clock, ticket)
+                if _record_event(clock, ClockEventKind.BREACH, due(clock)):
+                    raised += 1
+    return raised
+
+
 def raise_due_events(now: datetime | None = None) -> dict[str, int]:
     """Warning and breach events due at `now`, each raised exactly once."""
     now = now or timezone.now()
@@ -270,24 +290,11 @@ def raise_due_events(now: datetime | None = None) -> dict[str, int]:
                     raised["warning"] += 1
     # Breach: strictly after the due second (met exactly at the due second is within target).
     candidates = Clock.objects.filter(state=ClockState.RUNNING, breached_at__isnull=True, due_at__lt=now)
-    for pk in list(candidates.values_list("pk", flat=True)[:5000]):
-        with transaction.atomic():
-            claimed = Clock.objects.filter(
-                pk=pk, state=ClockState.RUNNING, breached_at__isnull=True, due_at__lt=now
-            ).update(breached_at=now)
-            if claimed:
-                clock = Clock.objects.get(pk=pk)
-                if _record_event(clock, ClockEventKind.BREACH, clock.due_at):
-                    raised["breach"] += 1
+    raised["breach"] += _claim_breaches(candidates, Q(state=ClockState.RUNNING, due_at__lt=now), now, lambda c: c.due_at)
     # A clock paused (or met late) after crossing its due time between two runs still breaches once.
     late = Clock.objects.filter(
         state__in=[ClockState.PAUSED, ClockState.MET], breached_at__isnull=True,
         elapsed_seconds__gt=F("target_seconds"),
     )
-    for pk in list(late.values_list("pk", flat=True)[:5000]):
-        with transaction.atomic():
-            if Clock.objects.filter(pk=pk, breached_at__isnull=True).update(breached_at=now):
-                clock = Clock.objects.get(pk=pk)
-                if _record_event(clock, ClockEventKind.BREACH, clock.due_at or now):
-                    raised["breach"] += 1
+    raised["breach"] += _claim_breaches(late, Q(), now, lambda c: c.due_at or now)
     return raised

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from directory.choices import Level
+from directory.choices import Category, Level
 
 
 class SchoolHolidayQuerySet(models.QuerySet):
@@ -331,3 +331,44 @@ class Outage(models.Model):
 
     def __str__(self):
         return f"{self.service} {self.started_at:%Y-%m-%d %H:%M} → {self.ended_at or '…'}"
+
+
+class DayCount(models.Model):
+    """Tickets and SLA results per day and reporting dimension: opened, still open, resolved (at
+    levels 0–1 without the vendor, or not), ticket clocks met within or past their target, or past
+    their due time and still not met (once the breach is raised). Kept by
+    sla/rollup.py in the transaction of each ticket change; the manager dashboard sums these rows
+    instead of scanning every ticket and clock of the period.
+
+    The dimensions are the ticket's current ones; `desk_key` / `convention_key` are ids (0 for
+    none), not foreign keys, so that the unique key the increments upsert on has no NULL in it."""
+
+    class Measure(models.TextChoices):
+        OPENED = "opened", _("ouvertes ce jour-là")
+        OPEN = "open", _("ouvertes ce jour-là et toujours en cours")
+        RESOLVED_LOW = "resolved_low", _("résolues ce jour-là aux niveaux 0–1 sans l'éditeur")
+        RESOLVED_HIGH = "resolved_high", _("résolues ce jour-là avec les niveaux 2–3 ou l'éditeur")
+        SLA_MET = "sla_met", _("délais tenus ce jour-là")
+        SLA_LATE = "sla_late", _("délais tenus ce jour-là mais après l'échéance")
+        SLA_OVERDUE = "sla_overdue", _("délais échus ce jour-là et toujours pas tenus")
+
+    day = models.DateField(_("jour (heure de Paris)"))
+    measure = models.CharField(_("mesure"), max_length=16, choices=Measure.choices)
+    school = models.ForeignKey("directory.School", on_delete=models.CASCADE, related_name="+", verbose_name=_("école"))
+    convention_key = models.PositiveIntegerField(_("convention (id)"), default=0)
+    desk_key = models.PositiveIntegerField(_("guichet (id)"), default=0)
+    level = models.PositiveSmallIntegerField(_("niveau"), choices=Level.choices)
+    category = models.CharField(_("catégorie"), max_length=32, choices=Category.choices)
+    service = models.CharField(_("service"), max_length=120, blank=True)
+    count = models.IntegerField(_("nombre"), default=0)
+
+    class Meta:
+        verbose_name = _("compte journalier")
+        verbose_name_plural = _("comptes journaliers")
+        constraints = [models.UniqueConstraint(
+            fields=["day", "measure", "school", "convention_key", "desk_key", "level", "category", "service"],
+            name="daycount_key")]
+        indexes = [models.Index(fields=["measure", "day"], name="daycount_measure_day_idx")]
+
+    def __str__(self):
+        return f"{self.day} {self.measure}: {self.count}"

@@ -119,7 +119,7 @@ def _event(t: Ticket, *, actor, kind, before: dict | None, public=True, payload=
         from_desk_id=before["desk_id"] if before else None, to_desk_id=t.desk_id,
         public=public, version=t.version, payload=payload or {},
     )
-    ticket_transitioned.send(sender=Ticket, ticket=t, event=event)
+    ticket_transitioned.send(sender=Ticket, ticket=t, event=event, before=before)
     outbox.enqueue(t, event, actor)
     t.last_event = event
     return event

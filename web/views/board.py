@@ -14,10 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from directory.choices import Category, Role
 from directory.selectors import desks_for, perimeter_for
+from sla.models import Clock
 from tickets import selectors as ticket_selectors
 from tickets.models import ACTIVE, Priority, State
-
-from .sla_view import _clock_model
 
 PAGE_SIZE = 50
 SORTS = {
@@ -32,8 +31,7 @@ def _sla_details(tickets):
     """Warning time and pause flag of the page's rows, in one query (the due time is on the row)."""
     for t in tickets:
         t.sla_due, t.sla_warning, t.sla_paused = t.sla_due_at, None, False
-    Clock = _clock_model()
-    if Clock is None or not tickets:
+    if not tickets:
         return
     by_pk = {t.pk: t for t in tickets}
     rows = (Clock.objects.filter(ticket_id__in=sorted(by_pk), state__in=["running", "paused"])

@@ -38,7 +38,10 @@ class StorableIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 
 class TicketFilter(django_filters.FilterSet):
-    state = django_filters.MultipleChoiceFilter(choices=State.choices, help_text=_("Répétable : ?state=new&state=in_progress"))
+    # distinct=False: the state is a column of the ticket (no join, no duplicate row); django-filter's
+    # default DISTINCT made PostgreSQL sort every matching row, all columns (2 s for 20,000 tickets).
+    state = django_filters.MultipleChoiceFilter(choices=State.choices, distinct=False,
+                                                help_text=_("Répétable : ?state=new&state=in_progress"))
     level = django_filters.TypedChoiceFilter(choices=Level.choices, coerce=int)
     desk = django_filters.CharFilter(method="filter_desk", help_text=_("Identifiant numérique ou slug du guichet."))
     category = django_filters.ChoiceFilter(choices=Category.choices)

@@ -225,7 +225,7 @@ def fill_clocks(now):
     def plus(column, seconds):
         return f"{column} + make_interval(secs => {seconds})" if pg else f"datetime({column}, '+{seconds} seconds')"
 
-    late_fr, late_res = "(id % 10 = 0)", "(id % 7 = 0)"
+    late_fr, late_res = "(id %% 10 = 0)", "(id %% 7 = 0)"  # %% : the query has parameters
     due_fr, due_res = plus("created_at", 8 * 3600), plus("created_at", 80 * 3600)
     now_sql = "%s"
     specs = [

@@ -77,6 +77,7 @@ class TicketSerializer(serializers.Serializer):
 
     def to_representation(self, t):
         desk = t.desk
+        related = _related_values(t)
         return {
             "reference": t.reference,
             "title": t.title,
@@ -91,10 +92,10 @@ class TicketSerializer(serializers.Serializer):
             "state": t.state,
             "level": t.level,
             "desk": {"id": desk.pk, "slug": desk.slug, "name": desk.name} if desk else None,
-            "assignee": _person(t.assignee),
-            "requester": _person(t.requester),
+            "assignee": related["assignee"],
+            "requester": related["requester"],
             "contact": t.contact,
-            "convention": t.convention.reference if t.convention_id else None,
+            "convention": related["convention"],
             "steps_to_reproduce": t.steps_to_reproduce,
             "expected_behaviour": t.expected_behaviour,
             "observed_behaviour": t.observed_behaviour,
@@ -106,8 +107,8 @@ class TicketSerializer(serializers.Serializer):
             "vendor_reference": t.vendor_reference,
             "reached_vendor": t.reached_vendor,
             "resolution_summary": t.resolution_summary,
-            "duplicate_of": t.duplicate_of.reference if t.duplicate_of_id else None,
-            "parent": t.parent.reference if t.parent_id else None,
+            "duplicate_of": related["duplicate_of"],
+            "parent": related["parent"],
             "version": t.version,
             "created_at": _iso(t.created_at),
             "updated_at": _iso(t.updated_at),
@@ -143,15 +144,13 @@ LIST_FIELDS = (
 
 
 @functools.cache
-def list_values():
-    """`.values()` arguments of a list row: the ticket's columns, the school and desk (joined, as
-    the filters use them), the other related values as subqueries (see `_related`)."""
+def related_annotations():
+    """The ticket's related values shown besides its school and desk, as subqueries (see `_related`):
+    assignee and requester names, convention, duplicate_of and parent references."""
     from directory.models import Convention, User
     from tickets.models import Ticket
 
     expressions = {
-        "l_school_uai": F("school__uai"), "l_school_name": F("school__name"),
-        "l_desk_slug": F("desk__slug"), "l_desk_name": F("desk__name"),
         "l_convention": _related(Convention, "reference", "convention_id"),
         "l_duplicate_of": _related(Ticket, "reference", "duplicate_of_id"),
         "l_parent": _related(Ticket, "reference", "parent_id"),
@@ -159,7 +158,36 @@ def list_values():
     for person in ("assignee", "requester"):
         for column in ("username", "first_name", "last_name"):
             expressions[f"l_{person}_{column}"] = _related(User, column, f"{person}_id")
+    return expressions
+
+
+@functools.cache
+def list_values():
+    """`.values()` arguments of a list row: the ticket's columns, the school and desk (joined, as
+    the filters use them), the other related values as subqueries (`related_annotations`)."""
+    expressions = {
+        "l_school_uai": F("school__uai"), "l_school_name": F("school__name"),
+        "l_desk_slug": F("desk__slug"), "l_desk_name": F("desk__name"),
+        **related_annotations(),
+    }
     return LIST_FIELDS, expressions
+
+
+def _related_values(t) -> dict:
+    """Assignee, requester, convention, duplicate_of and parent as shown: from the subqueries of
+    `related_annotations()` when the ticket was read with them, else through its relations."""
+    row = t.__dict__
+    if "l_requester_username" in row:
+        return {
+            "assignee": _person_columns(row, "assignee"), "requester": _person_columns(row, "requester"),
+            "convention": row["l_convention"], "duplicate_of": row["l_duplicate_of"], "parent": row["l_parent"],
+        }
+    return {
+        "assignee": _person(t.assignee), "requester": _person(t.requester),
+        "convention": t.convention.reference if t.convention_id else None,
+        "duplicate_of": t.duplicate_of.reference if t.duplicate_of_id else None,
+        "parent": t.parent.reference if t.parent_id else None,
+    }
 
 
 def _person_columns(t, prefix):

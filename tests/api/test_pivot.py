@@ -211,3 +211,19 @@ def test_concurrent_imports_of_one_document_create_one_ticket(make_client, world
     for t in threads:
         t.join()
     assert Ticket.objects.count() == 1 and results.count(201) == 1
+
+
+def test_export_query_count_does_not_depend_on_the_page_or_on_comments(world, ode):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    tickets = [vendor_ticket(world, title=f"Sans commentaire {i}") for i in range(6)]
+    services.comment(tickets[0], actor=world.users["admin"], body="Un commentaire public")
+
+    def count(size):
+        with CaptureQueriesContext(connection) as ctx:
+            response = ode.get(f"/api/v1/pivot/tickets/?page_size={size}")
+        assert response.status_code == 200 and len(response.json()["results"]) == size
+        return len(ctx.captured_queries)
+
+    assert count(2) == count(6)

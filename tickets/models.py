@@ -140,7 +140,14 @@ class Ticket(FSMModelMixin, models.Model):
             # Triage board: open tickets of a desk in SLA order (partial: closed tickets stay out).
             models.Index(fields=["desk", "sla_due_at", "priority", "created_at", "id"], name="ticket_desk_sla_idx",
                          condition=models.Q(state__in=["new", "in_progress", "waiting_requester"])),
-            # Board counters: one GROUP BY state over the desk's index entries.
+            # The board's other orders of open tickets (by age; by priority), and its "all states"
+            # view in SLA order (closed tickets, without a due time, come last).
+            models.Index(fields=["desk", "created_at", "id"], name="ticket_desk_open_age_idx",
+                         condition=models.Q(state__in=["new", "in_progress", "waiting_requester"])),
+            models.Index(fields=["desk", "priority", "created_at", "id"], name="ticket_desk_open_prio_idx",
+                         condition=models.Q(state__in=["new", "in_progress", "waiting_requester"])),
+            models.Index(fields=["desk", "sla_due_at", "priority", "created_at", "id"], name="ticket_desk_all_sla_idx"),
+            # Board counters: one GROUP BY state over the desk's index entries (COUNT(*): index only).
             models.Index(fields=["desk", "state"], name="ticket_desk_state_idx"),
             models.Index(fields=["vendor", "priority", "created_at", "id"], name="ticket_vendor_queue_idx"),
             # The API list's default order (most recently changed first) for a vendor.

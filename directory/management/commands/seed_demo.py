@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from directory.demo import DEMO_USERNAMES, build_demo_world
 from directory.models import School
+from tickets.demo import seed_activity
 
 
 class Command(BaseCommand):
@@ -22,10 +24,12 @@ class Command(BaseCommand):
                 self._print_logins(password)
                 return
             raise CommandError("La base contient déjà des écoles : seed_demo ne s'applique qu'à une base vide.")
-        world = build_demo_world(password)
+        with transaction.atomic():
+            world = build_demo_world(password)
+            tickets = seed_activity(world)
         self.stdout.write(self.style.SUCCESS(
             f"Monde de démonstration créé : {len(world.schools)} écoles, {len(world.desks)} guichets, "
-            f"{len(world.conventions)} conventions."
+            f"{len(world.conventions)} conventions, {tickets} demandes."
         ))
         self._print_logins(password)
 

@@ -1,0 +1,60 @@
+"""Demo activity for `seed_demo`: SLA policies and a dozen Montpellier tickets at every stage, all
+made through the services (timeline, clocks, outbox, dashboard counts) as real users would."""
+
+from __future__ import annotations
+
+from directory.choices import Category
+
+from . import services
+
+H = 3600
+POLICY = [
+    {"kind": "first_response", "seconds": 4 * H}, {"kind": "resolution", "seconds": 40 * H},
+    {"kind": "level", "level": 0, "seconds": 8 * H}, {"kind": "level", "level": 1, "seconds": 16 * H},
+]
+QUALIFICATION = dict(
+    steps_to_reproduce="Cahier de textes > Ajouter une séance > Enregistrer",
+    expected_behaviour="La séance est enregistrée", observed_behaviour="Erreur 500 après 30 secondes",
+    users_affected=12, first_seen_at="2026-09-07 08:30", browser_device="Firefox 128 / Windows 11",
+)
+TICKETS = [  # (title, category, service, impact, urgency, how far it goes)
+    ("Impossible d'enregistrer une séance dans le cahier de textes", Category.MALFUNCTION, "Cahier de textes", 2, 1, "vendor"),
+    ("La messagerie n'affiche plus les pièces jointes", Category.MALFUNCTION, "Messagerie", 2, 2, "erun"),
+    ("Comment partager un dossier avec ma classe ?", Category.USAGE, "Espace documentaire", 3, 3, "resolved"),
+    ("Mot de passe d'un élève à réinitialiser", Category.ACCOUNT, "Connexion", 3, 2, "closed"),
+    ("Le blog de la classe ne s'ouvre pas", Category.MALFUNCTION, "Blog", 3, 2, "waiting"),
+    ("Plus d'accès au manuel numérique (GAR)", Category.THIRD_PARTY, "Médiacentre", 2, 2, "new"),
+    ("Publier une actualité pour les parents", Category.USAGE, "Actualités", 3, 3, "new"),
+    ("Import des emplois du temps incomplet", Category.VIE_SCOLAIRE, "Vie scolaire", 2, 2, "taken"),
+]
+
+
+def seed_activity(world) -> int:
+    from sla.services import publish_policy
+
+    for convention in world.conventions.values():
+        publish_policy(convention, targets=POLICY, name="Politique de démonstration")
+    u = world.users
+    school = world.schools["0341255E"]
+    for title, category, service, impact, urgency, stage in TICKETS:
+        t = services.open_ticket(actor=u["enseignant"], school=school, title=title, category=category, service=service,
+                                 impact=impact, urgency=urgency, description=f"{title}. Constaté ce matin en classe.")
+        if stage == "new":
+            continue
+        t = services.take(t, actor=u["directeur"])
+        if stage == "taken":
+            continue
+        if stage == "waiting":
+            services.request_info(t, actor=u["directeur"], body="Sur quel navigateur et à quelle heure ?")
+            continue
+        if stage in ("resolved", "closed"):
+            t = services.resolve(t, actor=u["directeur"], summary="Expliqué à l'enseignante, pas à pas.")
+            if stage == "closed":
+                services.confirm(t, actor=u["enseignant"], body="Merci, c'est bon.")
+            continue
+        t = services.escalate(t, actor=u["directeur"], reason="Pas de solution à l'école")
+        if stage == "erun":
+            continue
+        t = services.escalate(services.take(t, actor=u["erun"]), actor=u["erun"], reason="À expertiser")
+        services.escalate(services.take(t, actor=u["dsi"]), actor=u["dsi"], malfunction_proven=True, **QUALIFICATION)
+    return len(TICKETS)

@@ -12,10 +12,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main(path):
-    last = {}
+    last, loads = {}, {}
     for line in Path(path).read_text().splitlines():
         row = json.loads(line)
         last[(row["section"], row["db"])] = row
+        if row["section"] == "load":
+            loads[row["teachers"]] = row  # the last run of each size
     out = []
     m = last.get(("machine", "-"))
     if m:
@@ -67,11 +69,15 @@ def main(path):
     r = last.get(("calendar", "-"))
     if r:
         out += ["### 5. Calendar", "", "```"] + r["output"] + ["```", ""]
-    r = last.get(("load", "postgres"))
-    if r:
+    if loads:
         out += ["### Load test: Monday-morning peak", "",
-                f"{r['teachers']:,} teachers, {r['agents']} agents, {r['vendors']} vendors, {r['duration_s']} s, {r['threads']} client threads: "
-                f"**{r['requests']:,} requests, {r['rps']} req/s, p95 {r['p95_ms']} ms, median {r['median_ms']} ms, {r['errors']} errors**.", "",
+                "| teachers / agents / vendors | duration | requests | req/s | median | p95 | errors |", "|---|---|---|---|---|---|---|"]
+        for n in sorted(loads):
+            r = loads[n]
+            out.append(f"| {r['teachers']:,} / {r['agents']} / {r['vendors']} | {r['duration_s']} s | {r['requests']:,} | {r['rps']} | "
+                       f"{r['median_ms']} ms | {r['p95_ms']} ms | **{r['errors']}** |")
+        r = loads[max(loads)]
+        out += ["", f"Per request, {r['teachers']:,} teachers ({r['threads']} client threads):", "",
                 "| request | count | errors | median | p95 |", "|---|---|---|---|---|"]
         for row in r["rows"]:
             out.append(f"| {row['request']} | {row['count']} | {row['errors']} | {row['median_ms']} ms | {row['p95_ms']} ms |")

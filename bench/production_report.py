@@ -11,6 +11,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _per_database(last, section, title, header, line):
+    """A table with one row per database that has a result for `section`."""
+    rows = [r for r in (last.get((section, db)) for db in ("sqlite", "postgres")) if r]
+    if not rows:
+        return []
+    return [title, "", header, "|" + "---|" * (header.count("|") - 1)] + [line(r) for r in rows] + [""]
+
+
 def main(path):
     last, loads = {}, {}
     for line in Path(path).read_text().splitlines():
@@ -27,26 +35,14 @@ def main(path):
                 f"| SQLite | {m['sqlite']} |", f"| PostgreSQL | {m['postgres'].split(' / ')[-1]} |",
                 f"| Redis | {m['redis'].split(' sha')[0]} |",
                 f"| load average at start (1/5/15 min) | {' / '.join(f'{x:.1f}' for x in m['loadavg'])} |", ""]
-    rows = [last.get(("api", db)) for db in ("sqlite", "postgres")]
-    if any(rows):
-        out += ["### 1. API ticket list vs bare JsonResponse", "",
-                "| database | tickets | API req/s | bare req/s | ratio API/bare (median of rounds) | API ms / queries | bare ms / queries |",
-                "|---|---|---|---|---|---|---|"]
-        for r in rows:
-            if r:
-                out.append(f"| {r['db']} | {r['tickets']:,} ({r['visible_to_vendor']:,} visible to the vendor) | {r['api_rps']} | "
-                           f"{r['bare_rps']} | **{r['ratio']:.0%}** | {r['api_ms']} / {r['api_queries']} | {r['bare_ms']} / {r['bare_queries']} |")
-        out.append("")
-    rows = [last.get(("create", db)) for db in ("sqlite", "postgres")]
-    if any(rows):
-        out += ["### 2. Ticket creation through the API", "",
-                "| database | tickets/s (median of rounds; min–max) | queries per request (statements incl. savepoints) | per ticket: events / clocks / outbox rows |",
-                "|---|---|---|---|"]
-        for r in rows:
-            if r:
-                out.append(f"| {r['db']} | **{r['tickets_per_s']}** ({r['min_rate']}–{r['max_rate']}) | {r['queries_per_request']} ({r['statements_per_request']}) | "
-                           f"{r['events']} / {r['clocks']} / {r['outbox']} |")
-        out.append("")
+    out += _per_database(last, "api", "### 1. API ticket list vs bare JsonResponse",
+                         "| database | tickets | API req/s | bare req/s | ratio API/bare (median of rounds) | API ms / queries | bare ms / queries |",
+                         lambda r: f"| {r['db']} | {r['tickets']:,} ({r['visible_to_vendor']:,} visible to the vendor) | {r['api_rps']} | "
+                                   f"{r['bare_rps']} | **{r['ratio']:.0%}** | {r['api_ms']} / {r['api_queries']} | {r['bare_ms']} / {r['bare_queries']} |")
+    out += _per_database(last, "create", "### 2. Ticket creation through the API",
+                         "| database | tickets/s (median of rounds; min–max) | queries per request (statements incl. savepoints) | per ticket: events / clocks / outbox rows |",
+                         lambda r: f"| {r['db']} | **{r['tickets_per_s']}** ({r['min_rate']}–{r['max_rate']}) | {r['queries_per_request']} "
+                                   f"({r['statements_per_request']}) | {r['events']} / {r['clocks']} / {r['outbox']} |")
     rows = [last.get(("board", db)) for db in ("sqlite", "postgres")]
     if any(rows):
         present = [r for r in rows if r]

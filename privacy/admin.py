@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from tickets.admin import ReadOnlyAdmin
+
 from .models import AnonymisationLog, BreachReport, InformationNotice, RetentionPolicy
 
 
@@ -11,19 +13,10 @@ class RetentionPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(AnonymisationLog)
-class AnonymisationLogAdmin(admin.ModelAdmin):
+class AnonymisationLogAdmin(ReadOnlyAdmin):
     list_display = ("ticket", "at", "retention_days", "comments", "attachments")
     search_fields = ("ticket__reference",)
     readonly_fields = [f.name for f in AnonymisationLog._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(BreachReport)

@@ -385,6 +385,8 @@ OAUTH2_PROVIDER = {
 
 # --- Domain settings ----------------------------------------------------------------------------
 HELPDESK = {
+    # Absolute address of the web UI, for links in e-mails and webhooks (`make run` serves it here).
+    "BASE_URL": ENV.get("HELPDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
     # Days after resolution during which the requester may reopen a ticket.
     "REOPEN_DAYS": int(ENV.get("HELPDESK_REOPEN_DAYS", "15")),
     # Days after which a resolved ticket is closed automatically.

@@ -1,5 +1,6 @@
 """Attachments: size limit, type detected from the content (never from the name), random storage
-names. Served only by `views.download_attachment` (perimeter checked, download, nosniff)."""
+names. Served by `file_response` (download, nosniff), for `views.download_attachment` and the web
+UI's image preview, once `readable` has applied the perimeter rule of the ticket page."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ ALLOWED_MIME = {
     "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
     "application/vnd.oasis.opendocument.presentation", "application/zip",
 }
+# Raster images the web UI may show inline as a thumbnail. Nothing else is ever rendered inline
+# (SVG and HTML can carry scripts): every other type is a download.
+PREVIEW_MIME = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 # Markup a browser could render or execute: refused even when it looks like text.
 _MARKUP = re.compile(rb"<\s*(!doctype|html|svg|\?xml|script|body|iframe|xml)", re.IGNORECASE)
 
@@ -94,3 +98,40 @@ def add_attachment(ticket, *, actor, upload, public=True, expected_version=None)
     attachment.file.save("upload", ContentFile(data), save=False)
     attachment.save()
     return attachment
+
+
+def can_preview(attachment) -> bool:
+    return attachment.content_type in PREVIEW_MIME
+
+
+def readable(user, pk) -> Attachment | None:
+    """The attachment if `user` may read it, else None (the caller answers 404, as for a missing one).
+
+    The rule is the ticket page's: the ticket is visible to the user (permissions.can_view) and the
+    attachment is among those the page lists for them (selectors.attachments_for: internal files
+    only for agents, managers, DPOs)."""
+    from .permissions import can_view
+    from .selectors import attachments_for
+
+    attachment = Attachment.objects.select_related("ticket__school", "ticket__desk").filter(pk=pk).first()
+    if attachment is None or not can_view(user, attachment.ticket):
+        return None
+    if not attachments_for(user, attachment.ticket).filter(pk=attachment.pk).exists():
+        return None
+    return attachment
+
+
+def file_response(attachment, *, inline: bool = False):
+    """The file as stored, with the type detected at upload. `inline` is honoured for raster
+    images only (PREVIEW_MIME); anything else is sent with Content-Disposition: attachment."""
+    from django.http import FileResponse
+
+    inline = inline and can_preview(attachment)
+    response = FileResponse(
+        attachment.file.open("rb"), as_attachment=not inline, filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

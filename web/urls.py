@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-from .views import board, dashboard, general, outages, requester, ticket
+from .views import attachments, board, dashboard, general, outages, requester, ticket
 
 app_name = "web"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("demandes/<str:reference>/", ticket.ticket_detail, name="ticket"),
     path("demandes/<str:reference>/message/", ticket.ticket_message, name="ticket_message"),
     path("demandes/<str:reference>/action/<str:action>/", ticket.ticket_action, name="ticket_action"),
+    path("pieces-jointes/<int:pk>/apercu/", attachments.preview, name="attachment_preview"),
     path("guichets/", board.boards, name="boards"),
     path("guichets/<slug:slug>/", board.board, name="board"),
     path("interruptions/", outages.outages, name="outages"),

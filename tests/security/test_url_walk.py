@@ -27,9 +27,10 @@ UNNAMED_PUBLIC = {"api/v1/^.*$"}  # the API's catch-all: a problem+json 404
 TICKET_OBJECT = {
     "web:ticket", "web:ticket_message", "web:ticket_action", "api:ticket", "api:ticket-comments",
     "api:ticket-attachments", "api:ticket-events", "api:ticket-transitions", "api:pivot-ticket",
-    "tickets:attachment-download",
+    "tickets:attachment-download", "web:attachment_preview",
 }
 TICKET_OBJECT_PREFIX = "api:ticket-transition-"
+ATTACHMENT_URLS = {"tickets:attachment-download", "web:attachment_preview"}  # <pk> is the attachment's
 BREACH_OBJECT = {"privacy:breach", "privacy:breach_notification"}
 PERSON_OBJECT = {"privacy:person_data", "privacy:person_data_json"}
 # Signed-in people only; the page shows what their perimeter holds (selectors are tested elsewhere).
@@ -102,7 +103,7 @@ def objects(world, ge_ticket, ge_teacher, breach):
 def _values(objects, cls, name):
     values = dict(SAMPLE)
     values["reference"] = (objects["breach"] if cls == "breach" else objects["ticket"]).reference
-    values["pk"] = objects["attachment"].pk if name == "tickets:attachment-download" else 999999
+    values["pk"] = objects["attachment"].pk if name in ATTACHMENT_URLS else 999999
     return values
 
 

@@ -22,7 +22,7 @@ from tickets.models import Ticket
 
 from .. import forms as web_forms
 from ..forms import MessageForm
-from .attachments import attach_files
+from .attachments import attach_files, with_links
 from .sla_view import ticket_clocks
 
 # action name → (form class, button label, service function name, button style)
@@ -101,7 +101,7 @@ def _page(request, ticket, *, open_action=None, bound_form=None, error=None, sta
         "agent_actions": agent_actions,
         "requester_actions": requester_actions,
         "message_form": message_form,
-        "attachments": list(ticket_selectors.attachments_for(user, ticket)),
+        "attachments": with_links(list(ticket_selectors.attachments_for(user, ticket))),
         "clocks": ticket_clocks(ticket) if see_internal else [],
         "error": error,
         "can_attach": ticket_permissions.allowed("add_attachment", user, ticket),

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -205,7 +206,9 @@ def exception_handler(exc, context):
     return problem_response(status_code, slug, detail, headers=headers, title=title, instance=instance, **extra)
 
 
+@csrf_exempt
 def not_found(request, *args, **kwargs):
-    """Catch-all for unknown /api/v1/ paths: a problem, not the HTML 404 page."""
+    """Catch-all for unknown /api/v1/ paths, whatever the method: a problem, not an HTML page (a POST
+    would otherwise meet the CSRF check first)."""
     body = problem_body(404, "not-found", _("Aucune ressource à cette adresse."), instance=request.path)
     return JsonResponse(body, status=404, content_type=PROBLEM_CONTENT_TYPE, json_dumps_params={"ensure_ascii": False})

@@ -42,14 +42,15 @@ if PRODUCTION:
                 f"HELPDESK_PROFILE=production needs the {_required} environment variable (see docs/deploy.md)."
             )
     SECRET_KEY = ENV["SECRET_KEY"]
-    DEBUG = env_bool("DEBUG", False)
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 else:
     SECRET_KEY = ENV.get("SECRET_KEY", "embedded-insecure-key-change-me-for-any-real-deployment")
-    DEBUG = env_bool("DEBUG", True)
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]")
+# Both profiles run the product as deployed (the embedded one minus HTTPS): DEBUG only when asked.
+DEBUG = env_bool("DEBUG", False)
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "helpdesk.views.csrf_failure"
 
 INSTALLED_APPS = [
     "daphne",
@@ -277,6 +278,9 @@ else:
 # Hashed, compressed static files (collectstatic required). The production test run turns this off:
 # tests and channels' live-server static handler look files up by their unhashed names.
 STATIC_MANIFEST = env_bool("HELPDESK_STATIC_MANIFEST", PRODUCTION)
+# Embedded profile: whitenoise serves static files straight from the apps (no collectstatic step).
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {
@@ -289,12 +293,15 @@ STORAGES = {
 }
 
 # --- Mail -----------------------------------------------------------------------------------
+# Embedded profile: each e-mail is written to a file in var/mail/ (readable, and kept out of the
+# server's log); production sends through SMTP.
 EMAIL_BACKEND = ENV.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if PRODUCTION
-    else "django.core.mail.backends.console.EmailBackend",
+    else "django.core.mail.backends.filebased.EmailBackend",
 )
+EMAIL_FILE_PATH = Path(ENV.get("EMAIL_FILE_PATH", DATA_DIR / "mail"))
 EMAIL_HOST = ENV.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(ENV.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = ENV.get("EMAIL_HOST_USER", "")
@@ -392,7 +399,7 @@ HELPDESK = {
     # Days after which a resolved ticket is closed automatically.
     "AUTO_CLOSE_DAYS": int(ENV.get("HELPDESK_AUTO_CLOSE_DAYS", "7")),
     "ATTACHMENT_MAX_BYTES": int(ENV.get("HELPDESK_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))),
-    # Seed command refuses to run with DEBUG off unless forced.
+    # Demo accounts' password (seed_demo refuses the production profile unless forced).
     "DEMO_PASSWORD": ENV.get("HELPDESK_DEMO_PASSWORD", "demo-ent-2026"),
     # Access journal: days kept before the daily purge (the conventions ask for one year).
     "ACCESS_LOG_RETENTION_DAYS": int(ENV.get("HELPDESK_ACCESS_LOG_RETENTION_DAYS", "365")),

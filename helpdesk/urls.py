@@ -21,3 +21,8 @@ urlpatterns = [
     path("journal-des-acces/", include("journal.urls")),
     path("vie-privee/", include("privacy.urls")),
 ]
+
+handler400 = "helpdesk.views.bad_request"
+handler403 = "helpdesk.views.permission_denied"
+handler404 = "helpdesk.views.page_not_found"
+handler500 = "helpdesk.views.server_error"

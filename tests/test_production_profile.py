@@ -106,7 +106,8 @@ def test_no_environment_gives_the_embedded_profile(tmp_path):
     assert s["CHANNEL_LAYERS"]["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer"
     assert s["HUEY"]["huey_class"] == "huey.SqliteHuey"
     assert s["HUEY_EMBEDDED_CONSUMER"] is True
-    assert s["DEBUG"] is True
+    assert s["DEBUG"] is False  # the quick start runs as deployed
+    assert load_settings({"DEBUG": "1"}, tmp_path)["DEBUG"] is True
     assert s["SESSION_COOKIE_SECURE"] is False
 
 

@@ -21,7 +21,7 @@ def test_seed_demo_builds_the_world_and_its_tickets(settings, capsys):
     assert Ticket.objects.count() == 8
 
 
-def test_seed_demo_refuses_without_debug(settings):
-    settings.DEBUG = False
-    with pytest.raises(CommandError, match="DEBUG"):
+def test_seed_demo_refuses_in_the_production_profile(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="production"):
         call_command("seed_demo")

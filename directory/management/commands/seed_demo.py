@@ -12,11 +12,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when the directory already holds schools.")
-        parser.add_argument("--force", action="store_true", help="Run even with DEBUG off (never on a real deployment).")
+        parser.add_argument("--force", action="store_true", help="Run even in the production profile (never on a real deployment).")
 
     def handle(self, *args, if_empty, force, **options):
-        if not settings.DEBUG and not force:
-            raise CommandError("seed_demo refuse de s'exécuter avec DEBUG désactivé (utilisez --force en connaissance de cause).")
+        if settings.PRODUCTION and not force:
+            raise CommandError("seed_demo refuse de s'exécuter dans le profil de production (utilisez --force en connaissance de cause).")
         password = settings.HELPDESK["DEMO_PASSWORD"]
         if School.objects.exists():
             if if_empty:

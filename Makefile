@@ -33,9 +33,13 @@ browser:
 migrate: setup
 	$(PY) manage.py migrate --noinput
 
+# The product as deployed, minus HTTPS (DEBUG off; `DEBUG=1 make run` to debug). Links in e-mails
+# point at the address it serves.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 run: migrate
 	$(PY) manage.py seed_demo --if-empty
-	$(PY) manage.py serve --host 127.0.0.1 --port 8000
+	HELPDESK_BASE_URL=http://$(HOST):$(PORT) $(PY) manage.py serve --host $(HOST) --port $(PORT)
 
 test: setup browser
 	$(PY) -m pytest $(PYTEST_ARGS)

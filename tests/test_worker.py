@@ -51,10 +51,13 @@ def test_a_failing_periodic_task_is_shown_to_the_administrator(immediate, monkey
     row = BackgroundTask.objects.get(name="tickets.tasks.auto_close_resolved")
     assert row.consecutive_failures == 2 and "calendrier introuvable" in row.last_error
     page = admin_client.get("/admin/helpdesk/backgroundtask/").content.decode()
-    assert "en échec" in page and "calendrier introuvable" not in page  # the error is on the row's page
+    assert "en échec" in page
+    home = admin_client.get("/admin/").content.decode()
+    assert "Traitement de fond : tâches à surveiller" in home and "2 échecs consécutifs" in home
 
     monkeypatch.undo()
     tasks.auto_close_resolved()
     row.refresh_from_db()
     assert row.consecutive_failures == 0 and row.last_succeeded_at is not None
     assert "en service" in admin_client.get("/admin/helpdesk/backgroundtask/").content.decode()
+    assert "tâches à surveiller" not in admin_client.get("/admin/").content.decode()

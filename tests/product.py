@@ -20,7 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # Variables of the test run that must not leak into the product (it runs embedded, as `make run`).
 _DROPPED = ("DATABASE_URL", "REDIS_URL", "HELPDESK_PROFILE", "DJANGO_SETTINGS_MODULE", "HUEY_IMMEDIATE",
-            "SQLITE_PATH", "SQLITE_TEST_PATH", "HUEY_SQLITE_PATH", "MEDIA_ROOT", "DEBUG", "PYTEST_XDIST_WORKER")
+            "SQLITE_PATH", "SQLITE_TEST_PATH", "HUEY_SQLITE_PATH", "MEDIA_ROOT", "DEBUG", "PYTEST_XDIST_WORKER",
+            "EMAIL_BACKEND", "EMAIL_FILE_PATH", "HELPDESK_STATIC_MANIFEST", "SECURE_SSL_REDIRECT", "SECRET_KEY",
+            "ALLOWED_HOSTS")
 
 
 def free_port() -> int:

@@ -1,6 +1,5 @@
 """API settings with their defaults (override with API_* in the Django settings)."""
 
-import os
 from datetime import timedelta
 
 from django.conf import settings
@@ -47,4 +46,5 @@ def webhook_timeout() -> float:
 
 
 def base_url() -> str:
-    return get("BASE_URL", os.environ.get("HELPDESK_BASE_URL", "http://127.0.0.1:8000")).rstrip("/")
+    """The site's absolute address: the one setting, HELPDESK["BASE_URL"] (env HELPDESK_BASE_URL)."""
+    return str(settings.HELPDESK["BASE_URL"]).rstrip("/")

@@ -16,7 +16,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from directory.choices import Role
 from directory.models import Membership
@@ -44,9 +45,11 @@ EVENT_NAMES = {
     EventKind.REOPENED: "ticket.reopened",
     EventKind.CANCELLED: "ticket.cancelled",
 }
-# Requester is told about these public events (when someone else did them).
+# Requester is told about these public events (when someone else did them). Level moves (escalate,
+# send back, route) are the support chain's business: the requester is not mailed about them, the
+# receiving desk is; the first take (new → in progress) is, once, as "prise en charge".
 REQUESTER_KINDS = {
-    EventKind.OPENED, EventKind.COMMENTED, EventKind.INFO_REQUESTED, EventKind.ESCALATED,
+    EventKind.OPENED, EventKind.TAKEN, EventKind.COMMENTED, EventKind.INFO_REQUESTED,
     EventKind.RESOLVED, EventKind.AUTO_CLOSED, EventKind.CANCELLED,
 }
 # New work for the desk the ticket lands on.
@@ -106,12 +109,91 @@ def _desk_recipients(desk_id) -> tuple[list[int], list[str]]:
     return [m[0] for m in members], [m[1] for m in members if m[1]]
 
 
+def base_url() -> str:
+    """The web UI's absolute address (settings.HELPDESK["BASE_URL"], env HELPDESK_BASE_URL)."""
+    return str(settings.HELPDESK["BASE_URL"]).rstrip("/")
+
+
+def ticket_url(ticket_or_reference) -> str:
+    """Absolute address of the ticket's page, for e-mails (no request, hence no script prefix)."""
+    from django.urls import NoReverseMatch, get_script_prefix, reverse
+
+    reference = getattr(ticket_or_reference, "reference", ticket_or_reference)
+    try:
+        path = reverse("web:ticket", args=[reference])
+    except NoReverseMatch:  # a URLconf without the web UI (the API's own tests): the project's
+        path = reverse("web:ticket", args=[reference], urlconf="helpdesk.urls")
+    prefix = get_script_prefix()
+    if prefix != "/" and path.startswith(prefix):
+        path = "/" + path[len(prefix):]  # BASE_URL already carries the prefix the site is served under
+    return base_url() + path
+
+
+def _requester_text(ticket: Ticket, event: TicketEvent) -> tuple[str, str] | None:
+    """(what happened, detail) in plain French for the requester, or None when there is nothing to
+    tell them (a later take, by another desk: the ticket was already being handled)."""
+    ref = ticket.reference
+    p = event.payload or {}
+    kind = event.kind
+    if kind == EventKind.OPENED:
+        return (_("Votre demande %(ref)s est enregistrée.") % {"ref": ref},
+                _("Le support de votre école va la prendre en charge. Vous serez prévenu·e par courriel à chaque réponse."))
+    if kind == EventKind.TAKEN:
+        if event.from_state != Ticket.State.NEW:
+            return None
+        return _("Votre demande %(ref)s a été prise en charge.") % {"ref": ref}, ""
+    if kind == EventKind.COMMENTED:
+        return _("Le support a répondu à votre demande %(ref)s.") % {"ref": ref}, p.get("body", "")
+    if kind == EventKind.INFO_REQUESTED:
+        return (_("Le support a besoin d'une précision pour traiter votre demande %(ref)s.") % {"ref": ref},
+                f"{p.get('body', '')}\n\n" + _("Répondez depuis la page de votre demande : le traitement reprendra dès votre réponse."))
+    if kind == EventKind.RESOLVED:
+        return (_("Votre demande %(ref)s est résolue.") % {"ref": ref},
+                f"{p.get('summary', '')}\n\n" + _("Si tout fonctionne, confirmez-le depuis la page de votre demande ; "
+                                                    "sinon, vous pouvez la rouvrir."))
+    if kind == EventKind.AUTO_CLOSED:
+        return (_("Votre demande %(ref)s est terminée.") % {"ref": ref},
+                _("Elle a été close automatiquement %(days)s jours après sa résolution, sans nouvelle de votre part. "
+                  "Si le problème revient, faites une nouvelle demande.") % {"days": p.get("after_days", "")})
+    if kind == EventKind.CANCELLED:
+        if p.get("duplicate_of"):
+            detail = _("Elle porte sur le même problème que la demande %(other)s, qui reste suivie.") % {"other": p["duplicate_of"]}
+        else:
+            detail = _("Motif : %(reason)s") % {"reason": p.get("reason", "")}
+        return _("Votre demande %(ref)s a été annulée.") % {"ref": ref}, detail
+    return None
+
+
+def _desk_text(ticket: Ticket, event: TicketEvent) -> str:
+    kind = event.kind
+    if kind == EventKind.OPENED:
+        return _("Nouvelle demande pour votre guichet")
+    if kind == EventKind.ROUTED:
+        return _("Demande réorientée vers votre guichet")
+    if kind == EventKind.ESCALATED:
+        return _("Demande transmise à votre guichet (niveau %(level)s)") % {"level": ticket.level}
+    if kind == EventKind.SENT_BACK:
+        return _("Demande renvoyée à votre guichet (niveau %(level)s)") % {"level": ticket.level}
+    if kind == EventKind.REOPENED:
+        return _("Demande rouverte par le demandeur")
+    return str(EventKind(kind).label)
+
+
+def _assignee_text(ticket: Ticket, event: TicketEvent) -> str:
+    if event.kind == EventKind.ANSWERED:
+        return _("Le demandeur a répondu à votre question")
+    return _("Nouveau message du demandeur")
+
+
 def enqueue(ticket: Ticket, event: TicketEvent, actor=None) -> list[OutboxMessage]:
     """Write the outbox rows of one event (call inside the transition's transaction)."""
+    with translation.override(settings.LANGUAGE_CODE):  # mails are French, whatever the request's language
+        return _enqueue(ticket, event, actor)
+
+
+def _enqueue(ticket: Ticket, event: TicketEvent, actor=None) -> list[OutboxMessage]:
     name = event_name(event)
     actor_id = getattr(actor, "pk", None)
-    subject_ref = f"[{ticket.reference}] {ticket.title}"
-    label = EventKind(event.kind).label
     rows = [
         OutboxMessage(
             channel=Channel.WEBSOCKET, event_name=name, ticket=ticket, event=event,
@@ -131,44 +213,49 @@ def enqueue(ticket: Ticket, event: TicketEvent, actor=None) -> list[OutboxMessag
             },
         ),
     ]
-    in_app: dict[str, set[int]] = defaultdict(set)
-    emails: dict[str, set[str]] = defaultdict(set)
+    url = ticket_url(ticket)
+    # audience → (user ids, addresses, subject / in-app line, mail body)
+    audiences: dict[str, tuple[set[int], set[str], str, str]] = {}
     if event.public and event.kind in REQUESTER_KINDS and (actor_id != ticket.requester_id or event.kind == EventKind.OPENED):
-        in_app["requester"].add(ticket.requester_id)
-        if ticket.requester.email:
-            emails["requester"].add(ticket.requester.email)
+        said = _requester_text(ticket, event)
+        if said is not None:
+            lead, detail = said
+            body = "\n\n".join(part for part in (
+                _("Bonjour,"), lead, f"« {ticket.title} »", detail.strip(),
+                _("Suivre votre demande : %(url)s") % {"url": url},
+                _("— L'assistance ENT"),
+            ) if part)
+            audiences["requester"] = ({ticket.requester_id}, {ticket.requester.email} if ticket.requester.email else set(),
+                                      f"[{ticket.reference}] {lead}", body)
+    extra = event.payload.get("body") or event.payload.get("reason") or event.payload.get("summary") or ""
+    facts = _("État : %(state)s · niveau %(level)s · guichet %(desk)s") % {
+        "state": ticket.get_state_display(), "level": ticket.level, "desk": ticket.desk.name if ticket.desk_id else "—"}
+
+    def for_agents(what):
+        line = f"{what} — [{ticket.reference}] {ticket.title}"
+        body = "\n\n".join(part for part in (line, facts, str(extra).strip(), _("Ouvrir le ticket : %(url)s") % {"url": url}) if part)
+        return line, body
+
     if event.kind in DESK_KINDS and ticket.desk_id:
         user_ids, addresses = _desk_recipients(ticket.desk_id)
-        in_app["desk"].update(u for u in user_ids if u != actor_id)
-        if ticket.desk.email:
-            emails["desk"].add(ticket.desk.email)
-        else:
-            emails["desk"].update(addresses)
+        text, body = for_agents(_desk_text(ticket, event))
+        audiences["desk"] = ({u for u in user_ids if u != actor_id},
+                             {ticket.desk.email} if ticket.desk.email else set(addresses), text, body)
     if event.kind in ASSIGNEE_KINDS and ticket.assignee_id and actor_id == ticket.requester_id:
-        in_app["assignee"].add(ticket.assignee_id)
-        if ticket.assignee.email:
-            emails["assignee"].add(ticket.assignee.email)
-    texts = {
-        "requester": f"{label} — {subject_ref}",
-        "desk": f"Nouveau travail pour votre guichet ({label}) — {subject_ref}",
-        "assignee": f"{label} — {subject_ref}",
-    }
-    body_extra = event.payload.get("body") or event.payload.get("reason") or event.payload.get("summary") or ""
-    for audience, user_ids in in_app.items():
+        text, body = for_agents(_assignee_text(ticket, event))
+        audiences["assignee"] = ({ticket.assignee_id}, {ticket.assignee.email} if ticket.assignee.email else set(), text, body)
+    for audience, (user_ids, addresses, text, body) in audiences.items():
         user_ids.discard(None)
         if user_ids:
             rows.append(OutboxMessage(
                 channel=Channel.IN_APP, event_name=name, ticket=ticket, event=event,
-                payload={"user_ids": sorted(user_ids), "verb": event.kind, "message": texts[audience][:300]},
+                payload={"user_ids": sorted(user_ids), "verb": event.kind, "message": text[:300]},
             ))
-    for audience, addresses in emails.items():
+        addresses.discard("")
         if addresses:
             rows.append(OutboxMessage(
                 channel=Channel.EMAIL, event_name=name, ticket=ticket, event=event,
-                payload={
-                    "to": sorted(addresses), "subject": texts[audience][:200],
-                    "body": f"{texts[audience]}\n\nÉtat : {ticket.get_state_display()} — niveau {ticket.level}\n\n{body_extra}".strip(),
-                },
+                payload={"to": sorted(addresses), "subject": text[:200], "body": body},
             ))
     created = OutboxMessage.objects.bulk_create(rows)
     schedule_delivery()
@@ -235,10 +322,18 @@ def deliver(message: OutboxMessage) -> str:
 
 
 def send_email(message: OutboxMessage) -> None:
+    """Send one mail row. A row about a ticket always carries the ticket page's address (rows
+    written elsewhere, e.g. the SLA alerts of sla.ticket_bridge, get it appended here)."""
     from django.core.mail import send_mail
 
     p = message.payload
-    send_mail(p["subject"], p["body"], settings.DEFAULT_FROM_EMAIL, p["to"], fail_silently=False)
+    body = p["body"]
+    if message.ticket_id:
+        url = ticket_url(message.ticket)
+        if url not in body:
+            with translation.override(settings.LANGUAGE_CODE):
+                body = f"{body}\n\n" + _("Ouvrir le ticket : %(url)s") % {"url": url}
+    send_mail(p["subject"], body, settings.DEFAULT_FROM_EMAIL, p["to"], fail_silently=False)
 
 
 def create_notifications(message: OutboxMessage) -> None:

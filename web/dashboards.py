@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import ROUND_FLOOR, Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 
 from directory.choices import Category, Level, Role
@@ -30,6 +32,19 @@ AGE_BUCKETS = [  # (label, min days, max days), in calendar days (Paris) since t
     (_("depuis 7 à 29 jours"), 7, 30),
     (_("depuis 30 jours ou plus"), 30, None),
 ]
+
+
+def percent(value, decimals: int = 1, *, floor: bool = False) -> str:
+    """A share in the active language's format ("99,59 %" in French). `floor` rounds down, so that
+    an availability just below its target never reads as the target ("99,695" → "99,69 %")."""
+    if floor:
+        value = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_FLOOR)
+    return f"{number_format(value, decimal_pos=decimals, force_grouping=True)}\u00a0%"
+
+
+def target(value) -> str:
+    """A target as the conventions write it: "99,7 %", "97 %"."""
+    return f"{number_format(Decimal(f'{float(value):g}'), force_grouping=True)}\u00a0%"
 
 
 @dataclass
@@ -125,7 +140,7 @@ def solved_low_levels(user, f: Filters) -> Table:
     counts = dict(_day_counts(user, f, Measure.RESOLVED_LOW, Measure.RESOLVED_HIGH).values_list("measure").annotate(n=Sum("count")))
     low, high = counts.get(Measure.RESOLVED_LOW, 0), counts.get(Measure.RESOLVED_HIGH, 0)
     total = low + high
-    share = f"{100 * low / total:.1f} %" if total else "—"
+    share = percent(100 * low / total) if total else "—"
     rows = [
         [str(_("Résolues aux niveaux 0–1 sans l'éditeur")), low],
         [str(_("Résolues avec les niveaux 2–3 ou l'éditeur")), high],
@@ -160,7 +175,7 @@ def trends(user, f: Filters) -> Table:
     for day, measure, n in per_day:
         week = weeks.setdefault(day - timedelta(days=day.weekday()), [0, 0])
         week[0 if measure == Measure.OPENED else 1] += n
-    rows = [[w.isoformat(), *weeks[w]] for w in sorted(weeks)]
+    rows = [[date_format(w, "SHORT_DATE_FORMAT"), *weeks[w]] for w in sorted(weeks)]
     return Table("tendances", str(_("Tendance par semaine")), [str(_("Semaine du")), str(_("Ouvertes")), str(_("Résolues"))], rows, chart="line")
 
 
@@ -178,7 +193,7 @@ def sla_compliance(user, f: Filters) -> Table:
     rows = []
     for (level, desk), (met, late) in sorted(figures.items(), key=lambda item: (item[0][0], names.get(item[0][1], ""))):
         total = met + late
-        rows.append([str(levels.get(level, level)), names.get(desk, "—"), met, late, f"{100 * met / total:.1f} %" if total else "—"])
+        rows.append([str(levels.get(level, level)), names.get(desk, "—"), met, late, percent(100 * met / total) if total else "—"])
     return Table("sla", str(_("Respect des délais par niveau et guichet")), columns, rows)
 
 
@@ -208,8 +223,8 @@ def availability(user, f: Filters) -> Table:
                 i, o = r["inside"], r["outside"]
                 name = f"{service.name} — {academie.name}" if len(academies) > 1 else service.name
                 rows.append([
-                    name, f"{i['availability']:.3f} %", f"{i['target']} %", i["remaining_budget_minutes"],
-                    f"{o['availability']:.3f} %", f"{o['target']} %", o["remaining_budget_minutes"],
+                    name, percent(i["availability"], 2, floor=True), target(i["target"]), round(i["remaining_budget_minutes"]),
+                    percent(o["availability"], 2, floor=True), target(o["target"]), round(o["remaining_budget_minutes"]),
                 ])
     return Table("disponibilite", title, columns, rows, chart="none")
 

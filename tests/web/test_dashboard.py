@@ -100,4 +100,4 @@ def test_sla_compliance_counts_met_and_overdue_clocks(client, world):
     raise_due_events()  # the sweep, every minute
     client.force_login(u["manager"])
     (row,) = table(client, "sla")
-    assert row == ["Niveau 0 — école", world.desks["n0-0341255E"].name, "1", "3", "25.0 %"]
+    assert row == ["Niveau 0 — école", world.desks["n0-0341255E"].name, "1", "3", "25,0\u00a0%"]

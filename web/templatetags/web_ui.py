@@ -1,5 +1,6 @@
 from django import template
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from web import presenters
@@ -56,6 +57,15 @@ def where_label(desk):
 @register.filter
 def state_badge(state):
     return presenters.state_badge(state)
+
+
+@register.filter
+def number(value):
+    """A figure in the active language's format, thousands grouped ("12 345" in French); text
+    (already formatted shares, names) is left as it is."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    return number_format(value, force_grouping=True)
 
 
 @register.filter

@@ -45,6 +45,22 @@ REQUESTER_ACTIONS = {
 }
 FORMS_WITH_TICKET = {"route", "escalate"}
 
+# What the person reads once the action is done (a sentence, not the button's label).
+DONE = {
+    "take": gettext_lazy("Vous avez pris la demande en charge."),
+    "request_info": gettext_lazy("Votre question est envoyée au demandeur : la demande attend sa réponse."),
+    "comment": gettext_lazy("Votre message est ajouté à la demande."),
+    "route": gettext_lazy("La demande est réorientée vers le guichet choisi."),
+    "escalate": gettext_lazy("La demande est transmise au niveau supérieur."),
+    "send_back": gettext_lazy("La demande est renvoyée au niveau inférieur."),
+    "resolve": gettext_lazy("La demande est résolue : le demandeur est invité à confirmer."),
+    "cancel": gettext_lazy("La demande est annulée."),
+    "link_duplicate": gettext_lazy("La demande est marquée comme doublon."),
+    "set_parent": gettext_lazy("La demande est rattachée à l'incident majeur."),
+    "answer": gettext_lazy("Votre réponse est envoyée au support."),
+    "confirm": gettext_lazy("Merci : vous avez confirmé que le problème est réglé."),
+    "reopen": gettext_lazy("La demande est rouverte : le support la reprend."),
+}
 
 def _get_ticket(user, reference) -> Ticket:
     ticket = (
@@ -151,7 +167,7 @@ def ticket_action(request, reference, action):
     except (GuardFailed, PermissionDenied) as exc:
         ticket.refresh_from_db()
         return _page(request, ticket, open_action=action, bound_form=form, error=exc.message, status=409 if isinstance(exc, GuardFailed) else 403)
-    messages.success(request, _("C'est fait : %(action)s.") % {"action": (ACTIONS | REQUESTER_ACTIONS)[action][1]})
+    messages.success(request, DONE[action])
     return redirect("web:ticket", reference=reference)
 
 

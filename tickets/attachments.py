@@ -41,7 +41,10 @@ def detect_type(data: bytes, name: str) -> str:
     kind = filetype.guess(data)
     if kind is not None:
         if kind.mime not in ALLOWED_MIME:
-            raise ValidationError({"file": _("« %(name)s » : type de fichier non autorisé (%(mime)s).") % {"name": name, "mime": kind.mime}})
+            raise ValidationError({"file": _(
+                "« %(name)s » : les fichiers %(ext)s ne sont pas acceptés. Envoyez une image (PNG, JPEG, GIF, WebP), "
+                "un PDF, un texte, un document bureautique (Word, Excel, PowerPoint, OpenDocument) ou une archive ZIP."
+            ) % {"name": name, "ext": kind.extension.upper()}})
         return kind.mime
     if b"\x00" in data[:8192]:
         raise ValidationError({"file": _("« %(name)s » : type de fichier non reconnu, donc refusé.") % {"name": name}})

@@ -44,7 +44,7 @@ URGENCY_CHOICES = [
     (3, _("Oui, cela peut attendre quelques jours")),
 ]
 
-ALLOWED_UPLOAD_TYPES = _("images (PNG, JPEG), PDF, texte, documents bureautiques")
+ALLOWED_UPLOAD_TYPES = _("images (PNG, JPEG, GIF, WebP), PDF, texte, documents bureautiques, archives ZIP")
 
 
 def attachment_limit_bytes() -> int:
@@ -101,10 +101,10 @@ class ReportForm(AttachmentsMixin, forms.Form):
     impact = forms.TypedChoiceField(label=_("Qui est gêné ?"), choices=IMPACT_CHOICES, coerce=int, initial=3, widget=forms.RadioSelect)
     urgency = forms.TypedChoiceField(label=_("Pouvez-vous continuer à travailler ?"), choices=URGENCY_CHOICES, coerce=int, initial=2, widget=forms.RadioSelect)
     contact = forms.CharField(
-        label=_("Comment vous joindre (facultatif)"), max_length=200, required=False,
+        label=_("Comment vous joindre"), max_length=200, required=False,
         help_text=_("Téléphone de l'école, horaires où vous êtes disponible."),
     )
-    attachments = MultipleFileField(label=_("Captures d'écran ou documents (facultatif)"), required=False)
+    attachments = MultipleFileField(label=_("Captures d'écran ou documents"), required=False)
 
     def __init__(self, *args, schools, **kwargs):
         super().__init__(*args, **kwargs)
@@ -124,7 +124,7 @@ class ReportForm(AttachmentsMixin, forms.Form):
 
 class MessageForm(AttachmentsMixin, forms.Form):
     body = forms.CharField(label=_("Votre message"), widget=forms.Textarea(attrs={"rows": 4}))
-    attachments = MultipleFileField(label=_("Pièces jointes (facultatif)"), required=False)
+    attachments = MultipleFileField(label=_("Pièces jointes"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
@@ -193,7 +193,7 @@ class EscalateForm(TransitionForm):
     browser_device = forms.CharField(label=_("Navigateur et appareil"), max_length=200, required=False)
     malfunction_proven = forms.BooleanField(label=_("Le dysfonctionnement est avéré (reproduit)"), required=False)
     no_solution_found = forms.BooleanField(label=_("Aucune solution trouvée aux niveaux inférieurs"), required=False)
-    note = forms.CharField(label=_("Message pour le niveau suivant (facultatif)"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    note = forms.CharField(label=_("Message pour le niveau suivant"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def __init__(self, *args, ticket=None, **kwargs):
         if ticket is not None and not kwargs.get("initial"):
@@ -234,4 +234,4 @@ class OutageForm(forms.Form):
         label=_("Début"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
     )
-    cause = forms.CharField(label=_("Cause connue (facultatif)"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    cause = forms.CharField(label=_("Cause connue"), widget=forms.Textarea(attrs={"rows": 2}), required=False)

@@ -55,11 +55,14 @@
         var row = document.getElementById("row-" + msg.reference);
         if (row) { row.classList.add("board-row--flash"); }
         refreshCountdowns();
+        if (announce) {
+          // The state as the refreshed row words it (msg.state is the stored code, never shown).
+          var en = document.documentElement.lang === "en";
+          var badge = row && row.querySelector(".fr-badge");
+          var label = badge ? badge.textContent.trim() : "";
+          announce.textContent = (en ? "Ticket " : "Demande ") + msg.reference + (en ? " updated" : " mise à jour") + (label ? (en ? ": " : " : ") + label : ".");
+        }
       });
-      if (announce) {
-        var en = document.documentElement.lang === "en";
-        announce.textContent = (en ? "Ticket " : "Demande ") + msg.reference + (en ? " updated: " : " mise à jour : ") + msg.state;
-      }
     }, status);
   }
 

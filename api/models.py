@@ -66,22 +66,25 @@ class IdempotencyKey(models.Model):
         IN_FLIGHT = "in_flight", _("en cours")
         DONE = "done", _("terminée")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    method = models.CharField(max_length=8)
-    path = models.CharField(max_length=500)
-    fingerprint = models.CharField(max_length=64)
-    state = models.CharField(max_length=16, choices=State.choices, default=State.IN_FLIGHT)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.BinaryField(null=True, blank=True)
-    response_headers = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField(db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("utilisateur du client"))
+    key = models.CharField(_("clé"), max_length=255)
+    method = models.CharField(_("méthode HTTP"), max_length=8)
+    path = models.CharField(_("chemin"), max_length=500)
+    fingerprint = models.CharField(_("empreinte de la requête"), max_length=64)
+    state = models.CharField(_("état"), max_length=16, choices=State.choices, default=State.IN_FLIGHT)
+    response_status = models.PositiveSmallIntegerField(_("code HTTP de la réponse"), null=True, blank=True)
+    response_body = models.BinaryField(_("corps de la réponse"), null=True, blank=True)
+    response_headers = models.JSONField(_("en-têtes de la réponse"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expire le"), db_index=True)
 
     class Meta:
         verbose_name = _("clé d'idempotence")
         verbose_name_plural = _("clés d'idempotence")
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique")]
+
+    def __str__(self):
+        return f"{self.method} {self.path} — {self.key} ({self.get_state_display()})"
 
 
 class WebhookEvent(models.TextChoices):
@@ -148,6 +151,9 @@ class WebhookDelivery(models.Model):
         verbose_name = _("livraison webhook")
         verbose_name_plural = _("livraisons webhook")
         ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_event_type_display()} → {self.subscription} ({self.get_status_display()})"
 
 
 class PivotLink(models.Model):

@@ -248,13 +248,16 @@ class Convention(models.Model):
 
 
 class ConventionSchool(models.Model):
-    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="coverage")
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="coverage")
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="coverage", verbose_name=_("convention"))
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="coverage", verbose_name=_("école"))
 
     class Meta:
         verbose_name = _("école couverte")
         verbose_name_plural = _("écoles couvertes")
         constraints = [models.UniqueConstraint(fields=["convention", "school"], name="convention_school_unique")]
+
+    def __str__(self):
+        return f"{self.school} — {self.convention}"
 
 
 class SupportRoute(models.Model):
@@ -283,7 +286,8 @@ class SupportRoute(models.Model):
 
     def __str__(self):
         target = self.desk or (_("guichet de l'école") if self.school_desk else _("non traité"))
-        return f"{self.convention} N{self.level} {self.category or '*'} → {target}"
+        category = self.get_category_display() if self.category else _("autres catégories")
+        return f"{self.convention} — {self.get_level_display()} — {category} → {target}"
 
     @property
     def handles(self) -> bool:
@@ -318,7 +322,7 @@ class Membership(models.Model):
         indexes = [models.Index(fields=["user", "role"])]
 
     def __str__(self):
-        return f"{self.user} — {self.get_role_display()} — {self.target}"
+        return f"{self.user} — {self.get_role_display()} — {self.target or _('toute la plateforme')}"
 
     @property
     def target(self):

@@ -5,6 +5,7 @@ address and through which interface. Append-only: rows are never updated; only t
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 
@@ -92,7 +93,8 @@ class AccessEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_type} {self.object_label}"
+        at = date_format(timezone.localtime(self.at), "d/m/Y H:i:s")
+        return f"{at} — {self.actor_label} — {self.get_action_display()} — {self.get_object_type_display()} {self.object_label}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 
@@ -42,6 +43,11 @@ class AnonymisationLog(models.Model):
         verbose_name = _("anonymisation")
         verbose_name_plural = _("anonymisations")
         ordering = ["-at"]
+
+    def __str__(self):
+        return _("%(ref)s anonymisée le %(at)s") % {
+            "ref": self.ticket.reference, "at": date_format(timezone.localtime(self.at), "SHORT_DATETIME_FORMAT"),
+        }
 
 
 class BreachReport(models.Model):

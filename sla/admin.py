@@ -126,11 +126,31 @@ class SlaPolicyAdmin(admin.ModelAdmin):
                           % {"new": policy.version, "old": previous})
 
 
+# Why a clock segment started: a ticket event or state (tickets' labels), or the clock's own steps.
+SEGMENT_REASONS = {
+    "start": _("démarrage"), "resume": _("reprise"), "met": _("objectif tenu"), "reopen": _("réouverture"),
+    "notified": _("notification enregistrée"),
+}
+
+
+def segment_reason(code: str) -> str:
+    from tickets.models import EventKind, State
+
+    if not code:
+        return "—"
+    labels = {**dict(State.choices), **dict(EventKind.choices), **SEGMENT_REASONS}
+    return str(labels.get(code, code))
+
+
 class SegmentInline(ReadOnlyMixin, admin.TabularInline):
     model = ClockSegment
     extra = 0
-    fields = ("at", "state", "reason", "elapsed_before")
+    fields = ("at", "state", "reason_label", "elapsed_before")
     readonly_fields = fields
+
+    @admin.display(description=_("motif"))
+    def reason_label(self, obj):
+        return segment_reason(obj.reason)
 
 
 class ClockEventInline(ReadOnlyMixin, admin.TabularInline):

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from directory.choices import Category, Level
@@ -40,7 +42,10 @@ class SchoolHoliday(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.description} — zone {self.zone} ({self.starts_on} → {self.ends_on})"
+        return _("%(what)s — zone %(zone)s (du %(start)s au %(end)s)") % {
+            "what": self.description, "zone": self.zone,
+            "start": date_format(self.starts_on, "SHORT_DATE_FORMAT"), "end": date_format(self.ends_on, "SHORT_DATE_FORMAT"),
+        }
 
 
 class Priority(models.TextChoices):
@@ -84,7 +89,7 @@ class SlaPolicy(models.Model):
     availability_target_outside = models.DecimalField(_("disponibilité cible (hors plage, %)"), max_digits=6, decimal_places=3, default=97)
     is_current = models.BooleanField(_("version en vigueur"), default=True)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("publiée par"))
 
     class Meta:
         verbose_name = _("politique de service")
@@ -152,7 +157,10 @@ class SlaTarget(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.priority or '*'} {self.level if self.level is not None else ''}: {self.seconds}s"
+        scope = self.get_level_display() if self.level is not None else (self.get_priority_display() if self.priority else _("toutes priorités"))
+        hours, rest = divmod(self.seconds, 3600)
+        delay = f"{hours} h {rest // 60:02d}" if rest else f"{hours} h"
+        return f"{self.get_kind_display()} — {scope} : {delay}"
 
     def save(self, *args, **kwargs):
         # Targets are written once, with their version (bulk, in services.publish_policy).
@@ -191,7 +199,7 @@ class Clock(models.Model):
     due_at = models.DateTimeField(_("échéance"), null=True, blank=True, db_index=True)
     warning_at = models.DateTimeField(_("alerte à"), null=True, blank=True, db_index=True)
     met_at = models.DateTimeField(_("tenu le"), null=True, blank=True)
-    met_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    met_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("tenu par"))
     met_within_target = models.BooleanField(_("tenu dans le délai"), null=True, blank=True)
     # Set once by the periodic check (conditional UPDATE): each event is raised exactly once per run.
     warned_at = models.DateTimeField(_("alerte émise le"), null=True, blank=True)
@@ -239,16 +247,20 @@ class SegmentState(models.TextChoices):
 class ClockSegment(models.Model):
     """Append-only log: each row opens a segment that lasts until the clock's next row."""
 
-    clock = models.ForeignKey(Clock, on_delete=models.CASCADE, related_name="segments")
-    state = models.CharField(max_length=16, choices=SegmentState.choices)
-    at = models.DateTimeField()
-    reason = models.CharField(max_length=64, blank=True)
-    elapsed_before = models.PositiveIntegerField(default=0, help_text=_("Secondes comptées avant ce segment."))
+    clock = models.ForeignKey(Clock, on_delete=models.CASCADE, related_name="segments", verbose_name=_("compteur"))
+    state = models.CharField(_("état"), max_length=16, choices=SegmentState.choices)
+    at = models.DateTimeField(_("à partir de"))
+    reason = models.CharField(_("motif"), max_length=64, blank=True)
+    elapsed_before = models.PositiveIntegerField(_("secondes déjà comptées"), default=0, help_text=_("Secondes comptées avant ce segment."))
 
     class Meta:
         verbose_name = _("segment de compteur")
         verbose_name_plural = _("segments de compteur")
         ordering = ["clock", "at", "pk"]
+
+    def __str__(self):
+        at = date_format(timezone.localtime(self.at), "SHORT_DATETIME_FORMAT")
+        return _("%(state)s à partir du %(at)s") % {"state": self.get_state_display(), "at": at}
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -265,17 +277,20 @@ class ClockEventKind(models.TextChoices):
 class ClockEvent(models.Model):
     """Warning / breach / met events, unique per clock, run and kind (raised exactly once)."""
 
-    clock = models.ForeignKey(Clock, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=16, choices=ClockEventKind.choices)
-    run = models.PositiveSmallIntegerField(default=1)
-    at = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    clock = models.ForeignKey(Clock, on_delete=models.CASCADE, related_name="events", verbose_name=_("compteur"))
+    kind = models.CharField(_("événement"), max_length=16, choices=ClockEventKind.choices)
+    run = models.PositiveSmallIntegerField(_("cycle"), default=1)
+    at = models.DateTimeField(_("survenu le"))
+    created_at = models.DateTimeField(_("enregistré le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("événement de délai")
         verbose_name_plural = _("événements de délai")
         ordering = ["at", "pk"]
         constraints = [models.UniqueConstraint(fields=["clock", "run", "kind"], name="clock_event_once")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {date_format(timezone.localtime(self.at), 'SHORT_DATETIME_FORMAT')}"
 
 
 # --- Availability ---------------------------------------------------------------------------------
@@ -311,7 +326,9 @@ class Outage(models.Model):
     cause = models.TextField(_("cause"), blank=True)
     declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("déclarée par"))
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("close par"))
-    source = models.CharField(_("origine"), max_length=16, default="manual")
+    source = models.CharField(_("origine"), max_length=16, default="manual", choices=[
+        ("manual", _("déclarée dans l'interface")), ("api", _("déclarée par l'API")), ("alertmanager", _("alerte de supervision")),
+    ])
     alert_fingerprint = models.CharField(_("empreinte de l'alerte"), max_length=64, blank=True)
     tickets = models.ManyToManyField("tickets.Ticket", blank=True, related_name="outages", verbose_name=_("demandes liées (incident majeur)"))
 
@@ -330,7 +347,11 @@ class Outage(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.service} {self.started_at:%Y-%m-%d %H:%M} → {self.ended_at or '…'}"
+        start = date_format(timezone.localtime(self.started_at), "SHORT_DATETIME_FORMAT")
+        if self.ended_at is None:
+            return _("%(service)s — depuis le %(start)s") % {"service": self.service, "start": start}
+        end = date_format(timezone.localtime(self.ended_at), "SHORT_DATETIME_FORMAT")
+        return _("%(service)s — du %(start)s au %(end)s") % {"service": self.service, "start": start, "end": end}
 
 
 class DayCount(models.Model):
@@ -371,4 +392,4 @@ class DayCount(models.Model):
         indexes = [models.Index(fields=["measure", "day"], name="daycount_measure_day_idx")]
 
     def __str__(self):
-        return f"{self.day} {self.measure}: {self.count}"
+        return f"{date_format(self.day, 'SHORT_DATE_FORMAT')} — {self.get_measure_display()} : {self.count}"

@@ -2,8 +2,9 @@
 the timeline is append-only), so tickets and events are not editable here."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from .models import Attachment, Comment, Notification, OutboxMessage, Ticket, TicketEvent
+from .models import Attachment, Comment, Notification, OutboxMessage, Ticket, TicketEvent, event_label
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -54,14 +55,30 @@ class AttachmentAdmin(ReadOnlyAdmin):
     list_display = ("ticket", "original_name", "content_type", "size", "created_at")
 
 
+class EventNameFilter(admin.SimpleListFilter):
+    title = _("événement")
+    parameter_name = "event_name"
+
+    def lookups(self, request, model_admin):
+        names = OutboxMessage.objects.order_by("event_name").values_list("event_name", flat=True).distinct()
+        return [(name, event_label(name)) for name in names]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(event_name=self.value()) if self.value() else queryset
+
+
 @admin.register(OutboxMessage)
 class OutboxAdmin(admin.ModelAdmin):
-    list_display = ("id", "channel", "event_name", "ticket", "status", "attempts", "next_attempt_at")
-    list_filter = ("channel", "status", "event_name")
+    list_display = ("id", "channel", "event_kind", "ticket", "status", "attempts", "next_attempt_at")
+    list_filter = ("channel", "status", EventNameFilter)
     readonly_fields = [f.name for f in OutboxMessage._meta.fields if f.name not in ("status", "next_attempt_at")]
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("événement"), ordering="event_name")
+    def event_kind(self, obj):
+        return event_label(obj.event_name)
 
 
 @admin.register(Notification)

@@ -10,6 +10,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
@@ -63,8 +64,15 @@ QUALIFICATION_FIELDS = (
 class TicketCounter(models.Model):
     """One row per year; `last` is bumped atomically to number references (gaps are tolerated)."""
 
-    year = models.PositiveIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
+    year = models.PositiveIntegerField(_("année"), primary_key=True)
+    last = models.PositiveIntegerField(_("dernier numéro attribué"), default=0)
+
+    class Meta:
+        verbose_name = _("compteur de références")
+        verbose_name_plural = _("compteurs de références")
+
+    def __str__(self):
+        return f"{self.year} : {self.last}"
 
 
 class Ticket(FSMModelMixin, models.Model):
@@ -272,25 +280,28 @@ class TicketEvent(models.Model):
 
     Kind = EventKind
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
-    at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    kind = models.CharField(max_length=24, choices=EventKind.choices)
-    from_state = models.CharField(max_length=20, blank=True)
-    to_state = models.CharField(max_length=20, blank=True)
-    from_level = models.PositiveSmallIntegerField(null=True, blank=True)
-    to_level = models.PositiveSmallIntegerField(null=True, blank=True)
-    from_desk = models.ForeignKey("directory.Desk", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    to_desk = models.ForeignKey("directory.Desk", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    public = models.BooleanField(default=True)
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events", verbose_name=_("demande"))
+    at = models.DateTimeField(_("date"), default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("auteur"))
+    kind = models.CharField(_("événement"), max_length=24, choices=EventKind.choices)
+    from_state = models.CharField(_("état avant"), max_length=20, blank=True, choices=State.choices)
+    to_state = models.CharField(_("état après"), max_length=20, blank=True, choices=State.choices)
+    from_level = models.PositiveSmallIntegerField(_("niveau avant"), null=True, blank=True, choices=Level.choices)
+    to_level = models.PositiveSmallIntegerField(_("niveau après"), null=True, blank=True, choices=Level.choices)
+    from_desk = models.ForeignKey("directory.Desk", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("guichet avant"))
+    to_desk = models.ForeignKey("directory.Desk", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("guichet après"))
+    public = models.BooleanField(_("public"), default=True)
     version = models.PositiveIntegerField(
-        help_text="Version of the ticket after this event (for annotations: the version they were written at)."
+        _("version"),
+        help_text=_("Version de la demande après cet événement (pour une annotation : celle où elle a été écrite)."),
     )
-    payload = models.JSONField(default=dict, blank=True)
+    payload = models.JSONField(_("détails"), default=dict, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("événement de demande")
+        verbose_name_plural = _("événements de demande")
         ordering = ["ticket", "id"]
         indexes = [models.Index(fields=["ticket", "to_desk"], name="event_ticket_desk_idx")]
         constraints = [
@@ -302,7 +313,8 @@ class TicketEvent(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.ticket_id} v{self.version} {self.kind}"
+        at = date_format(timezone.localtime(self.at), "SHORT_DATETIME_FORMAT")
+        return f"{self.ticket.reference} — {self.get_kind_display()} ({at})"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -314,15 +326,22 @@ class TicketEvent(models.Model):
 
 
 class Comment(models.Model):
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="comments")
-    event = models.OneToOneField(TicketEvent, on_delete=models.PROTECT, related_name="comment")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="comments", verbose_name=_("demande"))
+    event = models.OneToOneField(TicketEvent, on_delete=models.PROTECT, related_name="comment", verbose_name=_("événement"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True, verbose_name=_("auteur"))
     body = models.TextField(_("message"))
     public = models.BooleanField(_("public"), default=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("écrit le"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("commentaire")
+        verbose_name_plural = _("commentaires")
         ordering = ["ticket", "id"]
+
+    def __str__(self):
+        who = self.author or _("le système")
+        at = date_format(timezone.localtime(self.created_at), "SHORT_DATETIME_FORMAT")
+        return f"{self.ticket.reference} — {who}, {at}"
 
 
 def attachment_path(instance, filename):
@@ -331,18 +350,20 @@ def attachment_path(instance, filename):
 
 
 class Attachment(models.Model):
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="attachments")
-    event = models.OneToOneField(TicketEvent, on_delete=models.PROTECT, related_name="attachment")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
-    file = models.FileField(upload_to=attachment_path, max_length=200)
-    original_name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    public = models.BooleanField(default=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="attachments", verbose_name=_("demande"))
+    event = models.OneToOneField(TicketEvent, on_delete=models.PROTECT, related_name="attachment", verbose_name=_("événement"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, verbose_name=_("déposée par"))
+    file = models.FileField(_("fichier"), upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("nom du fichier"), max_length=200)
+    content_type = models.CharField(_("type (détecté)"), max_length=100)
+    size = models.PositiveIntegerField(_("taille (octets)"))
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    public = models.BooleanField(_("public"), default=True)
+    created_at = models.DateTimeField(_("déposée le"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("pièce jointe")
+        verbose_name_plural = _("pièces jointes")
         ordering = ["ticket", "id"]
 
     def __str__(self):
@@ -364,20 +385,22 @@ class OutboxMessage(models.Model):
         SKIPPED = "skipped", _("Sans destinataire")
         DEAD = "dead", _("Abandonné")
 
-    channel = models.CharField(max_length=16, choices=Channel.choices)
-    event_name = models.CharField(max_length=40)
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, null=True, blank=True, related_name="outbox")
-    event = models.ForeignKey(TicketEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="outbox")
-    payload = models.JSONField(default=dict)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    locked_until = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    channel = models.CharField(_("canal"), max_length=16, choices=Channel.choices)
+    event_name = models.CharField(_("événement"), max_length=40)
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, null=True, blank=True, related_name="outbox", verbose_name=_("demande"))
+    event = models.ForeignKey(TicketEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="outbox", verbose_name=_("événement de la demande"))
+    payload = models.JSONField(_("contenu"), default=dict)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    next_attempt_at = models.DateTimeField(_("prochaine tentative"), default=timezone.now)
+    locked_until = models.DateTimeField(_("réservé jusqu'à"), null=True, blank=True)
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("message à envoyer")
+        verbose_name_plural = _("messages à envoyer")
         ordering = ["id"]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx")]
 
@@ -386,22 +409,41 @@ class OutboxMessage(models.Model):
         return self.event_name
 
     def __str__(self):
-        return f"{self.channel} {self.event_name} #{self.pk} ({self.status})"
+        return f"{self.get_channel_display()} — {event_label(self.event_name)} n° {self.pk} ({self.get_status_display()})"
 
 
 class Notification(models.Model):
     """In-app notification (the bell), created when an in_app outbox message is delivered."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications")
-    event = models.ForeignKey(TicketEvent, on_delete=models.PROTECT, null=True, related_name="notifications")
-    outbox = models.ForeignKey(OutboxMessage, on_delete=models.SET_NULL, null=True, related_name="+")
-    verb = models.CharField(max_length=40)
-    message = models.CharField(max_length=300)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("destinataire"))
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("demande"))
+    event = models.ForeignKey(TicketEvent, on_delete=models.PROTECT, null=True, related_name="notifications", verbose_name=_("événement"))
+    outbox = models.ForeignKey(OutboxMessage, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("message envoyé"))
+    verb = models.CharField(_("type"), max_length=40)
+    message = models.CharField(_("message"), max_length=300)
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+    read_at = models.DateTimeField(_("lue le"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
         constraints = [models.UniqueConstraint(fields=["outbox", "user"], name="notification_once_per_message")]
+
+    def __str__(self):
+        return f"{self.user} — {self.message}"
+
+
+OUTBOX_EVENT_LABELS = {
+    "ticket.noted": EventKind.NOTE.label, "ticket.closed": _("Demande close"),
+    "ticket.updated": _("Demande modifiée"),
+}
+
+
+def event_label(event_name: str) -> str:
+    """'ticket.info_requested' (outbox and webhook event names) → the timeline's label."""
+    code = event_name.removeprefix("ticket.")
+    if code in EventKind.values:
+        return str(EventKind(code).label)
+    return str(OUTBOX_EVENT_LABELS.get(event_name, event_name))

@@ -1,11 +1,19 @@
 """A realistic demo world built from the partnership conventions in the seeds.
 
 Used by `seed_demo` and by the test-suite (one world, same names everywhere):
-- Nice / Villeneuve-Loubet: ENT "ONE" (Open Digital Education), 8 écoles, zone B;
-- Montpellier / Villeneuve-lès-Maguelone: ENT-école, 2 écoles at 45 €, chain N0 école →
-  N1 circonscription (ERUN) → N2 DSI académique → N3 éditeur, zone C;
-- Grand Est (Nancy-Metz, Moselle 57): N0 établissement, N1 guichet unique académique or the
-  collectivité for network and hardware, vie scolaire straight to the vendor's N1, N2–N3 vendor.
+- Nice / Villeneuve-Loubet (seed 000): ENT "ONE" (Open Digital Education), 8 écoles, zone B;
+- Montpellier / Villeneuve-lès-Maguelone (seed 002, décision 2022DECAD076): ENT-école, 2 écoles at
+  45 €, chain N0 école → N1 circonscription (ERUN) → N2 DSI académique → N3 éditeur, zone C;
+- Montpellier / Sète (seed 004, a template: the commune, the signature date and the school are
+  illustrative): the same chain through the Sète circonscription;
+- Grand Est (Nancy-Metz, Moselle 57, seed 003, undated): N0 établissement, N1 guichet unique
+  académique or the collectivité for network and hardware, vie scolaire straight to the vendor's
+  N1, N2–N3 vendor.
+
+Each seed convention is stored with its own terms (dates, SIRET, schools, fees). The demo needs a
+convention in force today: that one is the renewal (or the new convention) the seed would lead to,
+and its title says it is illustrative. `world.conventions` holds the conventions in force (the
+names the tests use); `world.past_conventions` the signed ones they follow.
 """
 
 from dataclasses import dataclass, field
@@ -66,7 +74,8 @@ class DemoWorld:
     users: dict = field(default_factory=dict)
     schools: dict = field(default_factory=dict)
     desks: dict = field(default_factory=dict)
-    conventions: dict = field(default_factory=dict)
+    conventions: dict = field(default_factory=dict)  # in force today (illustrative renewals)
+    past_conventions: dict = field(default_factory=dict)  # as signed, terms of the seeds
     academies: dict = field(default_factory=dict)
     vendors: dict = field(default_factory=dict)
 
@@ -90,11 +99,18 @@ def _routes(convention, matrix):
     )
 
 
+def _convention(*, reference, title, starts_on, ends_on, schools, collectivites, matrix, **fields):
+    """A convention with its parties, its covered schools and its support matrix."""
+    convention = Convention.objects.create(reference=reference, title=title, starts_on=starts_on, ends_on=ends_on, **fields)
+    convention.collectivites.add(*collectivites)
+    cover_schools(convention, schools)
+    _routes(convention, matrix)
+    return convention
+
+
 @transaction.atomic
 def build_demo_world(password: str, today: date | None = None) -> DemoWorld:
     w = DemoWorld()
-    start = date(2023, 9, 1)
-    end = date(2028, 8, 31)
 
     # --- Vendors and products
     ode = Vendor.objects.create(slug="open-digital-education", name="Open Digital Education", siret="49003720100020")
@@ -118,13 +134,15 @@ def build_demo_world(password: str, today: date | None = None) -> DemoWorld:
     sete = Circonscription.objects.create(code="0340SE", name="Circonscription de Sète", academie=montpellier)
 
     villeneuve_loubet = Collectivite.objects.create(name="Mairie de Villeneuve-Loubet", kind=CollectiviteKind.COMMUNE, siret="21060161400014", insee_code="06161")
-    maguelone = Collectivite.objects.create(name="Commune de Villeneuve-lès-Maguelone", kind=CollectiviteKind.COMMUNE, siret="21340337000017", insee_code="34337")
+    maguelone = Collectivite.objects.create(name="Commune de Villeneuve-lès-Maguelone", kind=CollectiviteKind.COMMUNE, siret="21340337100015", insee_code="34337")
+    # Seed 004 leaves the commune blank: Sète is illustrative (no SIRET invented).
+    sete_commune = Collectivite.objects.create(name="Commune de Sète (illustrative)", kind=CollectiviteKind.COMMUNE, insee_code="34301")
     moselle = Collectivite.objects.create(name="Département de la Moselle", kind=CollectiviteKind.DEPARTEMENT, siret="23570010000011", insee_code="57")
     region_ge = Collectivite.objects.create(name="Région Grand Est", kind=CollectiviteKind.REGION, siret="20000017900016", insee_code="44")
 
     w.schools.update(_schools(NICE_SCHOOLS, academie=nice, circonscription=antibes, collectivite=villeneuve_loubet, commune="Villeneuve-Loubet", commune_code="06161"))
     w.schools.update(_schools(MONTPELLIER_SCHOOLS, academie=montpellier, circonscription=lattes, collectivite=maguelone, commune="Villeneuve-lès-Maguelone", commune_code="34337"))
-    w.schools.update(_schools(MONTPELLIER_OTHER_SCHOOLS, academie=montpellier, circonscription=sete, collectivite=None, commune="Sète", commune_code="34301"))
+    w.schools.update(_schools(MONTPELLIER_OTHER_SCHOOLS, academie=montpellier, circonscription=sete, collectivite=sete_commune, commune="Sète", commune_code="34301"))
     ge = _schools(GRAND_EST_SCHOOLS[:2], academie=nancy, collectivite=moselle, commune="Metz", commune_code="57463")
     ge.update(_schools(GRAND_EST_SCHOOLS[2:], academie=nancy, collectivite=region_ge, commune="Metz", commune_code="57463"))
     w.schools.update(ge)
@@ -148,39 +166,69 @@ def build_demo_world(password: str, today: date | None = None) -> DemoWorld:
     d["kosmos-n3"] = Desk.objects.create(slug="kosmos-n3", name="Kosmos — maintenance niveau 3", level=Level.VENDOR, vendor=kosmos)
 
     # --- Conventions and their support matrices
-    c_nice = Convention.objects.create(reference="DSDEN06-VILLENEUVE-LOUBET-2023", title="Mise en place d'un ENT — Villeneuve-Loubet", academie=nice, product=one, starts_on=start, ends_on=end, fee_per_school=Decimal("0"))
-    c_nice.collectivites.add(villeneuve_loubet)
-    cover_schools(c_nice, [w.schools[u] for u, *_ in NICE_SCHOOLS])
-    c_mtp = Convention.objects.create(reference="MONTPELLIER-ENT-ECOLE-2022DECAD076", title="ENT-école — Villeneuve-lès-Maguelone", academie=montpellier, product=ent_ecole, starts_on=start, ends_on=end, fee_per_school=Decimal("45.00"))
-    c_mtp.collectivites.add(maguelone)
-    cover_schools(c_mtp, [w.schools[u] for u, *_ in MONTPELLIER_SCHOOLS + MONTPELLIER_OTHER_SCHOOLS])
-    c_ge = Convention.objects.create(reference="GRAND-EST-ENT-2023", title="ENT du Grand Est — groupement de commandes", region=grand_est, academie=nancy, product=mbn, starts_on=start, ends_on=end, sla_policy_reference="grand-est-99.7")
-    c_ge.collectivites.add(moselle, region_ge)
-    cover_schools(c_ge, list(ge.values()))
-    w.conventions.update(nice=c_nice, montpellier=c_mtp, grand_est=c_ge)
-
     # Level 0 is each school's own desk; Grand Est sends network faults straight to the collectivité.
-    _routes(c_nice, {
-        (0, ""): None,
-        (1, ""): d["erun-antibes"],
-        (1, Category.NETWORK): d["vl-tech"],
-        (3, ""): d["ode"],
-    })
-    _routes(c_mtp, {
-        (0, ""): None,
-        (1, ""): d["erun-lattes"],
-        (2, ""): d["dsi-montpellier"],
-        (3, ""): d["ode"],
-    })
-    _routes(c_ge, {
-        (0, ""): None,
-        (0, Category.NETWORK): "skip",
-        (1, ""): d["guichet-nancy"],
-        (1, Category.NETWORK): d["moselle-tech"],
-        (1, Category.VIE_SCOLAIRE): d["kosmos-n1"],
-        (2, ""): d["kosmos-n2"],
-        (3, ""): d["kosmos-n3"],
-    })
+    nice_matrix = {(0, ""): None, (1, ""): d["erun-antibes"], (1, Category.NETWORK): d["vl-tech"], (3, ""): d["ode"]}
+    lattes_matrix = {(0, ""): None, (1, ""): d["erun-lattes"], (2, ""): d["dsi-montpellier"], (3, ""): d["ode"]}
+    sete_matrix = {(0, ""): None, (1, ""): d["erun-sete"], (2, ""): d["dsi-montpellier"], (3, ""): d["ode"]}
+    ge_matrix = {
+        (0, ""): None, (0, Category.NETWORK): "skip",
+        (1, ""): d["guichet-nancy"], (1, Category.NETWORK): d["moselle-tech"], (1, Category.VIE_SCOLAIRE): d["kosmos-n1"],
+        (2, ""): d["kosmos-n2"], (3, ""): d["kosmos-n3"],
+    }
+    nice_schools = [w.schools[u] for u, *_ in NICE_SCHOOLS]
+    maguelone_schools = [w.schools[u] for u, *_ in MONTPELLIER_SCHOOLS]
+    sete_schools = [w.schools[u] for u, *_ in MONTPELLIER_OTHER_SCHOOLS]
+    nice_terms = dict(academie=nice, product=one, fee_per_school=Decimal("0"), schools=nice_schools,
+                      collectivites=[villeneuve_loubet], matrix=nice_matrix)
+    maguelone_terms = dict(region=occitanie, academie=montpellier, product=ent_ecole, fee_per_school=Decimal("45.00"),
+                           schools=maguelone_schools, collectivites=[maguelone], matrix=lattes_matrix)
+    sete_terms = dict(academie=montpellier, product=ent_ecole, schools=sete_schools, collectivites=[sete_commune], matrix=sete_matrix)
+
+    # Seed 000: "conclue à compter de sa signature [le … 2023] et prendra fin le 1er septembre 2023 ;
+    # renouvelable par tacite reconduction par période d'un an sans pouvoir excéder trois ans".
+    p = w.past_conventions
+    p["nice_2023"] = _convention(
+        reference="DSDEN06-VILLENEUVE-LOUBET-2023",
+        title="Mise en place d'un ENT — Villeneuve-Loubet (signée en 2023 ; jour de signature illustratif)",
+        starts_on=date(2023, 6, 1), ends_on=date(2023, 9, 1), **nice_terms)
+    p["nice_renewals"] = _convention(
+        reference="DSDEN06-VILLENEUVE-LOUBET-2023-RECONDUCTIONS",
+        title="Villeneuve-Loubet — reconductions tacites 2023-2024 et 2024-2025 (illustratives ; trois ans au plus en tout)",
+        starts_on=date(2023, 9, 2), ends_on=date(2025, 9, 1), **nice_terms)
+    c_nice = _convention(
+        reference="DSDEN06-VILLENEUVE-LOUBET-2025-ILLUSTRATIVE",
+        title="Villeneuve-Loubet — nouvelle convention 2025-2028 (illustrative : la précédente ne pouvait plus être reconduite)",
+        starts_on=date(2025, 9, 2), ends_on=date(2028, 8, 31), **nice_terms)
+
+    # Seed 002: decision 2022DECAD076 of 10/10/2022, "prend effet à la date de signature et se termine
+    # au 1 septembre 2023", 2 schools at 45 € each.
+    p["maguelone_2022"] = _convention(
+        reference="OCCITANIE-VILLENEUVE-LES-MAGUELONE-2022DECAD076",
+        title="ENT-école — Villeneuve-lès-Maguelone, année scolaire 2022-2023 (décision n° 2022DECAD076)",
+        starts_on=date(2022, 10, 10), ends_on=date(2023, 9, 1), **maguelone_terms)
+    c_mtp = _convention(
+        reference="OCCITANIE-VILLENEUVE-LES-MAGUELONE-RECONDUCTIONS-2023-2028",
+        title="ENT-école — Villeneuve-lès-Maguelone, reconductions annuelles 2023-2024 à 2027-2028 (illustratives, mêmes termes)",
+        starts_on=date(2023, 9, 2), ends_on=date(2028, 8, 31), **maguelone_terms)
+
+    # Seed 004: a blank template ("prend effet à la date de signature et se termine au 31 octobre
+    # 2021", 50 € per school); the commune, the signature date and the school list are illustrative.
+    p["sete_2020"] = _convention(
+        reference="MONTPELLIER-ENT-ECOLE-SETE-2020",
+        title="ENT-école — écoles de Sète, année scolaire 2020-2021 (modèle : commune, date de signature et écoles illustratives)",
+        starts_on=date(2020, 9, 1), ends_on=date(2021, 10, 31), fee_per_school=Decimal("50.00"), **sete_terms)
+    c_sete = _convention(
+        reference="MONTPELLIER-ENT-ECOLE-SETE-2021-2028-ILLUSTRATIVE",
+        title="ENT-école — écoles de Sète, conventions suivantes 2021-2028 (illustratives ; 45 € par école comme la convention régionale)",
+        starts_on=date(2021, 11, 1), ends_on=date(2028, 8, 31), fee_per_school=Decimal("45.00"), **sete_terms)
+
+    # Seed 003 is undated ("Fait … le … 2019", no term): the dates are illustrative.
+    c_ge = _convention(
+        reference="GRAND-EST-ENT-2023",
+        title="ENT du Grand Est — groupement de commandes (dates, titulaire et établissements illustratifs)",
+        region=grand_est, academie=nancy, product=mbn, starts_on=date(2023, 9, 1), ends_on=date(2028, 8, 31),
+        sla_policy_reference="grand-est-99.7", schools=list(ge.values()), collectivites=[moselle, region_ge], matrix=ge_matrix)
+    w.conventions.update(nice=c_nice, montpellier=c_mtp, sete=c_sete, grand_est=c_ge)
 
     # --- People, one per role
     def person(username, first, last, *, superuser=False):

@@ -41,7 +41,10 @@ def test_examples_give_the_routes_of_their_conventions(db):
 
     maguelone = Convention.objects.get(reference="OCCITANIE-VILLENEUVE-LES-MAGUELONE-2022DECAD076")
     assert maguelone.schools.count() == 2 and maguelone.fee_per_school == 45
-    assert maguelone.region.code == "OCC" and maguelone.school_years == ["2022-2023"]
+    # Decision 2022DECAD076: from the signature (10/10/2022) to 1 September 2023, the first day of
+    # the next school year.
+    assert maguelone.region.code == "OCC" and maguelone.school_years == ["2022-2023", "2023-2024"]
+    assert (str(maguelone.starts_on), str(maguelone.ends_on)) == ("2022-10-10", "2023-09-01")
 
     grand_est = Convention.objects.get(reference="GRAND-EST-ENT-2023")
     assert grand_est.sla_policy_reference == "grand-est-99.7"

@@ -1,0 +1,60 @@
+"""The demo's conventions keep the seeds' terms (docs/conventions and /work/shared/seeds): dates,
+SIRET, schools, fees; the conventions in force today are renewals labelled illustrative."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from tickets.services import convention_for
+
+pytestmark = pytest.mark.django_db
+
+# Terms read in the seeds (000, 002, 004).
+SEED_TERMS = {
+    # seed 000: "prendra fin le 1er septembre 2023" (signed in 2023, day not given)
+    "DSDEN06-VILLENEUVE-LOUBET-2023": dict(ends_on=date(2023, 9, 1), fee=Decimal("0"), schools={
+        "0062050W", "0061352M", "0060768C", "0061750V", "0061097K", "0062051X", "0061800Z", "0061114D"}),
+    # seed 002: decision 2022DECAD076 signed 10/10/2022, ends 1 September 2023, 2 schools at 45 €
+    "OCCITANIE-VILLENEUVE-LES-MAGUELONE-2022DECAD076": dict(starts_on=date(2022, 10, 10), ends_on=date(2023, 9, 1),
+                                                           fee=Decimal("45"), schools={"0341255E", "0342026T"},
+                                                           siret={"21340337100015"}),
+    # seed 004: the 2020-2021 template ends on 31 October 2021, 50 € per school
+    "MONTPELLIER-ENT-ECOLE-SETE-2020": dict(ends_on=date(2021, 10, 31), fee=Decimal("50")),
+}
+
+
+def test_signed_conventions_keep_the_seeds_terms(world):
+    signed = {c.reference: c for c in world.past_conventions.values()}
+    for reference, terms in SEED_TERMS.items():
+        c = signed[reference]
+        assert c.ends_on == terms["ends_on"], reference
+        assert c.fee_per_school == terms["fee"], reference
+        if "starts_on" in terms:
+            assert c.starts_on == terms["starts_on"]
+        if "schools" in terms:
+            assert set(c.schools.values_list("uai", flat=True)) == terms["schools"], reference
+        if "siret" in terms:
+            assert set(c.collectivites.values_list("siret", flat=True)) == terms["siret"]
+
+
+def test_conventions_in_force_are_labelled_renewals_of_the_seeds(world):
+    today = date(2026, 12, 1)
+    for key, convention in world.conventions.items():
+        assert convention.starts_on <= today <= convention.ends_on, key
+        assert "illustrati" in convention.title, key
+    maguelone = world.conventions["montpellier"]
+    assert maguelone.fee_per_school == Decimal("45")
+    assert set(maguelone.schools.values_list("uai", flat=True)) == {"0341255E", "0342026T"}
+    # Villeneuve-Loubet: tacit renewals stop within three years in all, then a new convention.
+    renewals = world.past_conventions["nice_renewals"]
+    assert renewals.starts_on == date(2023, 9, 2) and renewals.ends_on < date(2026, 6, 1)
+    assert world.conventions["nice"].starts_on == date(2025, 9, 2)
+
+
+def test_each_school_has_one_convention_in_force_and_sete_its_own_chain(world):
+    for uai, school in world.schools.items():
+        assert convention_for(school, on=date(2026, 12, 1)) is not None, uai
+    sete = convention_for(world.schools["0341301E"], on=date(2026, 12, 1))
+    assert sete == world.conventions["sete"]
+    assert sete.routes.get(level=1, category="").desk.slug == "erun-sete"

@@ -1,7 +1,13 @@
-"""Demo activity for `seed_demo`: SLA policies and a dozen Montpellier tickets at every stage, all
-made through the services (timeline, clocks, outbox, dashboard counts) as real users would."""
+"""Demo activity for `seed_demo`: SLA policies, the ENT services with a year of history (sla/demo.py),
+and a dozen Montpellier tickets of today at every stage, all made through the services (timeline,
+clocks, outbox, dashboard counts) as real users would."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.utils import timezone
 
 from directory.choices import Category
 
@@ -21,19 +27,48 @@ TICKETS = [  # (title, category, service, impact, urgency, how far it goes)
     ("Impossible d'enregistrer une séance dans le cahier de textes", Category.MALFUNCTION, "Cahier de textes", 2, 1, "vendor"),
     ("La messagerie n'affiche plus les pièces jointes", Category.MALFUNCTION, "Messagerie", 2, 2, "erun"),
     ("Comment partager un dossier avec ma classe ?", Category.USAGE, "Espace documentaire", 3, 3, "resolved"),
-    ("Mot de passe d'un élève à réinitialiser", Category.ACCOUNT, "Connexion", 3, 2, "closed"),
+    ("Mot de passe d'un élève à réinitialiser", Category.ACCOUNT, "Authentification", 3, 2, "closed"),
     ("Le blog de la classe ne s'ouvre pas", Category.MALFUNCTION, "Blog", 3, 2, "waiting"),
-    ("Plus d'accès au manuel numérique (GAR)", Category.THIRD_PARTY, "Médiacentre", 2, 2, "new"),
+    ("Plus d'accès au manuel numérique (GAR)", Category.THIRD_PARTY, "Médiacentre / GAR", 2, 2, "new"),
     ("Publier une actualité pour les parents", Category.USAGE, "Actualités", 3, 3, "new"),
     ("Import des emplois du temps incomplet", Category.VIE_SCOLAIRE, "Vie scolaire", 2, 2, "taken"),
 ]
 
 
-def seed_activity(world) -> int:
+@dataclass
+class Seeded:
+    tickets: int  # today's tickets of the demo teacher
+    history_tickets: int = 0
+    services: int = 0
+    outages: int = 0
+
+
+def seed_activity(world, *, history: bool = True) -> Seeded:
+    """Policies (published when the history begins), the services and their year, today's tickets."""
+    from sla import demo as sla_demo
     from sla.services import publish_policy
 
-    for convention in world.conventions.values():
-        publish_policy(convention, targets=POLICY, name="Politique de démonstration")
+    now = timezone.now()
+    catalogue = sla_demo.seed_services()
+    result = Seeded(tickets=len(TICKETS), services=len(catalogue))
+    if history:
+        import time_machine
+
+        with time_machine.travel(now - timedelta(days=sla_demo.HISTORY_DAYS, hours=1), tick=False):
+            for convention in world.conventions.values():
+                publish_policy(convention, targets=POLICY, name="Politique de démonstration")
+        h = sla_demo.seed_history(world, catalogue, now=now)
+        if h.failures:
+            raise RuntimeError("historique de démonstration : " + " ; ".join(h.failures[:5]))
+        result.history_tickets, result.outages = h.tickets, h.outages
+    else:
+        for convention in world.conventions.values():
+            publish_policy(convention, targets=POLICY, name="Politique de démonstration")
+    _today(world)
+    return result
+
+
+def _today(world) -> None:
     u = world.users
     school = world.schools["0341255E"]
     for title, category, service, impact, urgency, stage in TICKETS:
@@ -57,4 +92,3 @@ def seed_activity(world) -> int:
             continue
         t = services.escalate(services.take(t, actor=u["erun"]), actor=u["erun"], reason="À expertiser")
         services.escalate(services.take(t, actor=u["dsi"]), actor=u["dsi"], malfunction_proven=True, **QUALIFICATION)
-    return len(TICKETS)

@@ -8,7 +8,7 @@ from tickets.demo import seed_activity
 
 
 class Command(BaseCommand):
-    help = "Build the demo world (académies, écoles, conventions, guichets, one account per role)."
+    help = "Build the demo world (académies, écoles, conventions, guichets, one account per role) and a fictional year of history."
 
     def add_arguments(self, parser):
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when the directory already holds schools.")
@@ -26,10 +26,13 @@ class Command(BaseCommand):
             raise CommandError("La base contient déjà des écoles : seed_demo ne s'applique qu'à une base vide.")
         with transaction.atomic():
             world = build_demo_world(password)
-            tickets = seed_activity(world)
+            seeded = seed_activity(world)
+        conventions = len(world.conventions) + len(world.past_conventions)
         self.stdout.write(self.style.SUCCESS(
             f"Monde de démonstration créé : {len(world.schools)} écoles, {len(world.desks)} guichets, "
-            f"{len(world.conventions)} conventions, {tickets} demandes."
+            f"{conventions} conventions ({len(world.conventions)} en vigueur), {seeded.tickets} demandes du jour ; "
+            f"historique fictif de douze mois : {seeded.services} services, {seeded.outages} interruptions, "
+            f"{seeded.history_tickets} demandes."
         ))
         self._print_logins(password)
 

@@ -53,7 +53,7 @@ def test_figures_are_those_of_the_managers_perimeter(client, activity):
                        "depuis 7 à 29 jours": "0", "depuis 30 jours ou plus": "0"}
     weeks = table(client, "tendances")
     assert sum(int(opened) for _w, opened, _r in weeks) == 2 and sum(int(r) for _w, _o, r in weeks) == 1
-    assert all(timezone.datetime.fromisoformat(w).weekday() == 0 for w, _o, _r in weeks)  # Mondays
+    assert all(timezone.datetime.strptime(w, "%d/%m/%Y").weekday() == 0 for w, _o, _r in weeks)  # Mondays, French dates
 
 
 def test_filters_and_period(client, activity):

@@ -261,3 +261,14 @@ def test_admin_clock_and_outbox_pages_word_their_codes(client, world):
     outbox = visible_text(page(client, reverse("admin:tickets_outboxmessage_changelist")))
     assert OutboxMessage.objects.filter(event_name="ticket.info_requested").exists()
     assert "ticket.info_requested" not in outbox and "Demande d'information" in outbox
+
+
+def test_the_same_words_in_english_once_chosen(client, world):
+    ticket = at_erun(world)
+    client.force_login(world.users["erun"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = visible_text(act(client, ticket, "take"))
+    assert "You have taken the ticket." in html
+    assert "level 0 → 1" in html and "level None" not in html
+    # ("None." is English for "Aucune." under "Attachments")
+    assert [r for r in raw_values(html) if "Attachments None." not in r] == []

@@ -272,3 +272,12 @@ def test_the_same_words_in_english_once_chosen(client, world):
     assert "level 0 → 1" in html and "level None" not in html
     # ("None." is English for "Aucune." under "Attachments")
     assert [r for r in raw_values(html) if "Attachments None." not in r] == []
+
+
+def test_personal_data_page_reads_dates_and_journal_codes_in_words(client, world, journey):
+    client.force_login(world.users["enseignant"])
+    client.get(reverse("home"))  # a journal line of the person's own accesses
+    html = visible_text(page(client, reverse("privacy:my_data")))
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", html), html
+    assert re.search(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", html)
+    assert " · view · " not in html and " · web · " not in html

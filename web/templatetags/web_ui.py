@@ -69,6 +69,57 @@ def number(value):
 
 
 @register.filter
+def when(value):
+    """A date-time (or its ISO text, as personal-data exports hold them) as people read it:
+    "01/12/2026 14:05" in French, local time."""
+    from datetime import datetime
+
+    from django.utils.formats import date_format
+
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if not isinstance(value, datetime):
+        return value or "—"
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return date_format(value, "SHORT_DATETIME_FORMAT")
+
+
+@register.filter
+def readable(value):
+    """A stored value as people read it: dates as `when`, yes/no for booleans, "—" for nothing."""
+    if isinstance(value, bool):
+        return _("oui") if value else _("non")
+    if value in (None, ""):
+        return "—"
+    return when(value)
+
+
+@register.filter
+def user_field_label(name):
+    """An account field's name ("first_name") as its label ("prénom")."""
+    from django.contrib.auth import get_user_model
+    from django.core.exceptions import FieldDoesNotExist
+
+    try:
+        return get_user_model()._meta.get_field(name).verbose_name
+    except FieldDoesNotExist:
+        return name
+
+
+@register.filter
+def journal_label(code, vocabulary):
+    """An access-journal code ("web", "view") in words: vocabulary is interface, action or outcome."""
+    from journal.models import Action, Interface, Outcome
+
+    choices = {"interface": Interface, "action": Action, "outcome": Outcome}.get(vocabulary)
+    return str(dict(choices.choices).get(code, code)) if choices else code
+
+
+@register.filter
 def get_item(mapping, key):
     return mapping.get(key, "")
 

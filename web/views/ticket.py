@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from directory.selectors import desks_for
 from tickets import permissions as ticket_permissions
 from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
@@ -121,6 +122,9 @@ def _page(request, ticket, *, open_action=None, bound_form=None, error=None, sta
         "clocks": ticket_clocks(ticket) if see_internal else [],
         "error": error,
         "can_attach": ticket_permissions.allowed("add_attachment", user, ticket),
+        # Back to the ticket's desk only if it is one of the person's: once escalated or routed
+        # elsewhere, its board is out of their perimeter (404); their list of boards then.
+        "back_desk": desks_for(user).filter(pk=ticket.desk_id).first() if see_internal and ticket.desk_id else None,
     }
     return render(request, "web/ticket.html", context, status=status)
 

@@ -3,8 +3,12 @@
 from django.conf import settings
 from django.shortcuts import render
 
-from directory.choices import Role
+from directory.choices import Category, Role
 from directory.selectors import desks_for, perimeter_for
+from tickets.models import ACTIVE
+from tickets.selectors import visible_to
+
+PRIVACY_CATEGORIES = [Category.SECURITY, Category.DATA_PROTECTION]
 
 
 def home(request):
@@ -22,6 +26,12 @@ def home(request):
             if perimeter.desk_ids
             else [],
         )
+        if context["is_dpo"]:
+            # The DPO's cases are rarely on their boards (they stay at the school's or the
+            # authority's desk): the card lists them, the open ones first.
+            cases = visible_to(request.user).filter(category__in=PRIVACY_CATEGORIES).select_related("school")
+            context["privacy_cases"] = (list(cases.filter(state__in=list(ACTIVE)).order_by("-created_at")[:20])
+                                        + list(cases.exclude(state__in=list(ACTIVE)).order_by("-created_at")[:10]))
     return render(request, "home.html", context)
 
 

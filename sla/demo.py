@@ -4,7 +4,8 @@ Everything is written through the public services (sla.availability, sla.service
 tickets.services, privacy.services), replayed in time order with the clock moved to each moment
 (`time_machine`, as a replay tool does), so that timelines, SLA clocks and their warning and breach
 events, the outbox and the dashboard's daily counts are those the product would have written that
-day. The periodic work (breach sweep, auto-close, outbox delivery) runs once per simulated day.
+day. The periodic work (breach sweep, auto-close) runs once per simulated day; the year's notifications
+are kept but not sent.
 
 The history is invented (fixed random seed, so the same day gives the same history): every
 ticket, person and outage of it says "(fictif)". It ends at the present moment; one month — the
@@ -22,7 +23,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test.utils import override_settings
 from django.utils import timezone
 
 from directory.choices import Category, Role
@@ -247,8 +247,7 @@ def _data_subject_request(h: History, school):
 
 
 def _daily(h: History):
-    """What the worker does, once per simulated day at 23:50: breaches, auto-close, outbox."""
-    from tickets import outbox
+    """What the worker does, once per simulated day at 23:50: breaches and auto-close."""
     from tickets import services as t
 
     from .clocks import raise_due_events
@@ -262,8 +261,6 @@ def _daily(h: History):
             continue
         raise_due_events(timezone.now())
         t.auto_close_due(timezone.now())
-        while sum(outbox.deliver_pending().values()):
-            pass
         day += timedelta(days=1)
         yield datetime.combine(day, time(23, 50), PARIS)
 
@@ -381,23 +378,12 @@ def seed_history(world, services: dict, *, now: datetime | None = None, seed: in
     _outages(h, services)
     h.at(datetime.combine(timezone.localtime(begin).date(), time(23, 50), PARIS), _daily(h))
 
-    # The year's messages are delivered in their time by the daily run: in-app notifications are
-    # created then; e-mails of the past are not written out again today (dummy backend); live
-    # updates had no one listening and the demo has no webhook subscription, so those rows are
-    # marked skipped (the outbox's rule for a channel without a handler) instead of being fanned out.
+    _replay(h)
+    # The year's notifications are not sent today: nobody was listening then, and a year of old
+    # e-mails and bell notifications would bury today's. They are kept, marked as not sent.
     from tickets import outbox
 
-    silent = {channel: list(outbox._handlers.get(channel, ())) for channel in (outbox.Channel.WEBSOCKET, outbox.Channel.WEBHOOK)}
-    for channel, handlers in silent.items():
-        for fn in handlers:
-            outbox.unregister_handler(channel, fn)
-    try:
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-            _replay(h)
-    finally:
-        for channel, handlers in silent.items():
-            for fn in handlers:
-                outbox.register_handler(channel, fn)
+    outbox.skip_pending("Historique de démonstration : non envoyé")
     return h
 
 

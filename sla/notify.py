@@ -11,7 +11,7 @@ log = logging.getLogger("sla.events")
 
 
 def clock_event_raised(clock, event):
-    log.info("sla clock %s %s run %s at %s", clock.pk, event.kind, event.run, event.at.isoformat())
+    log.debug("sla clock %s %s run %s at %s", clock.pk, event.kind, event.run, event.at.isoformat())
     ticket_id = getattr(clock, "ticket_id", None)
     # "met" is already on the timeline (the resolution, or the legal notice recorded by its service);
     # writing here would bump the ticket's version in the middle of its own transition.

@@ -295,6 +295,12 @@ def deliver_pending(limit: int = 200) -> dict[str, int]:
     return counts
 
 
+def skip_pending(note: str) -> int:
+    """Mark every pending message as skipped without delivering it, with the reason. For a replayed
+    past (the demo's year of history): nobody should receive a year of old notifications today."""
+    return OutboxMessage.objects.filter(status=Status.PENDING).update(status=Status.SKIPPED, last_error=note[:500])
+
+
 def deliver(message: OutboxMessage) -> str:
     handlers = list(_handlers.get(message.channel, ()))
     if not handlers:

@@ -197,18 +197,22 @@ def sla_compliance(user, f: Filters) -> Table:
     return Table("sla", str(_("Respect des délais par niveau et guichet")), columns, rows)
 
 
+def _availability_academies(user, f: Filters) -> list:
+    """The académies the availability tables cover: the filter's, else the manager's (None: national)."""
+    if f.academie:
+        return list(Academie.objects.filter(pk=f.academie))
+    if perimeter_for(user).everything:
+        return [None]
+    return list(perimeter_academies(user).order_by("name"))
+
+
 def availability(user, f: Filters) -> Table:
     """Availability per service inside / outside the contract window, from the sla app."""
     columns = [str(_("Service")), str(_("Dans la plage contractuelle")), str(_("Objectif")), str(_("Budget d'indisponibilité restant (min)")),
                str(_("Hors plage")), str(_("Objectif hors plage")), str(_("Budget restant hors plage (min)"))]
 
     title = str(_("Disponibilité par service (objectifs 99,7 % / 97 %)"))
-    if f.academie:
-        academies = list(Academie.objects.filter(pk=f.academie))
-    elif perimeter_for(user).everything:
-        academies = [None]  # national scope
-    else:
-        academies = list(perimeter_academies(user).order_by("name"))
+    academies = _availability_academies(user, f)
     end = min(f.end_dt, timezone.now())
     rows = []
     if end > f.start_dt:
@@ -229,8 +233,62 @@ def availability(user, f: Filters) -> Table:
     return Table("disponibilite", title, columns, rows, chart="none")
 
 
+def _months(end: date, count: int = 12) -> list[tuple[date, date]]:
+    """The `count` calendar months up to the one holding `end`: (first day, first day of the next)."""
+    months = []
+    for back in range(count - 1, -1, -1):
+        y, m = divmod(end.year * 12 + end.month - 1 - back, 12)
+        ny, nm = divmod(y * 12 + m + 1, 12)
+        months.append((date(y, m + 1, 1), date(ny, nm + 1, 1)))
+    return months
+
+
+def availability_by_month(user, f: Filters) -> Table:
+    """The twelve months up to the period's end, month by month: the least available service inside
+    the contract window (target 99.7 %) and outside it (97 %), the months under target flagged."""
+    columns = [str(_("Mois")), str(_("Dans la plage contractuelle (service le moins disponible)")), str(_("Objectif")),
+               str(_("Hors plage (service le moins disponible)")), str(_("Objectif hors plage")), str(_("Objectif tenu ?"))]
+    title = str(_("Disponibilité mois par mois (douze mois)"))
+    academies = _availability_academies(user, f)
+    services = list(Service.objects.order_by("name"))
+    now = timezone.now()
+    rows = []
+    for academie in academies:
+        for first, following in _months(f.end):
+            start = timezone.make_aware(datetime.combine(first, time.min))
+            end = min(timezone.make_aware(datetime.combine(following, time.min)), now)
+            if not services or end <= start:
+                continue
+            try:
+                reports = [(s, availability_report_for(user, s, start, end, academie=academie)) for s in services]
+            except PermissionDenied:
+                return Table("disponibilite-mois", title, columns, [], chart="none",
+                             note=str(_("Cette académie n'est pas dans votre périmètre.")))
+            label = date_format(first, "F Y")
+            if end == now:
+                label = str(_("%(month)s (en cours)")) % {"month": label}
+            if len(academies) > 1:
+                label = f"{label} — {academie.name}"
+            cells, below = [label], []
+            for window, missed in (("inside", _("sous l'objectif de %(target)s dans la plage contractuelle")),
+                                   ("outside", _("sous l'objectif de %(target)s hors plage"))):
+                measured = [(r[window], s) for s, r in reports if r[window]["seconds"]]
+                if not measured:
+                    cells += ["—", target(reports[0][1][window]["target"])]
+                    continue
+                worst, service = min(measured, key=lambda item: item[0]["availability"])
+                cells += [f"{percent(worst['availability'], 2, floor=True)} — {service.name}", target(worst["target"])]
+                late = [s.name for w, s in measured if w["breached"]]
+                if late:
+                    below.append(f"{str(missed) % {'target': target(worst['target'])}} : {', '.join(late)}")
+            cells.append(str(_("Non — %(what)s")) % {"what": " ; ".join(below)} if below else str(_("Oui")))
+            rows.append(cells)
+    return Table("disponibilite-mois", title, columns, rows, chart="none")
+
+
 TABLES = {
     "disponibilite": availability,
+    "disponibilite-mois": availability_by_month,
     "sla": sla_compliance,
     "backlog": backlog_by_age,
     "niveaux": solved_low_levels,

@@ -101,3 +101,29 @@ def test_sla_compliance_counts_met_and_overdue_clocks(client, world):
     client.force_login(u["manager"])
     (row,) = table(client, "sla")
     assert row == ["Niveau 0 — école", world.desks["n0-0341255E"].name, "1", "3", "25,0\u00a0%"]
+
+
+def test_availability_month_by_month_flags_the_month_under_target(client, world):
+    """Twelve months in French; the month of a 3 h outage in the window is under 99,7 %, the others
+    are not (and the current month says it is not over)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from sla.availability import declare_outage
+    from sla.models import OutageScope, Service
+
+    service = Service.objects.create(slug="acces-ent", name="Accès à l'ENT")
+    start = datetime(2026, 11, 10, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))  # a Tuesday, term time (zone C)
+    declare_outage(service, actor=world.users["erun"], started_at=start, ended_at=start + timedelta(hours=3),
+                   scope=OutageScope.ACADEMIE, academie=world.academies["montpellier"], cause="Panne (test)")
+    client.force_login(world.users["manager"])
+    with time_machine.travel(datetime(2026, 12, 1, 12, 0, tzinfo=ZoneInfo("Europe/Paris"))):
+        rows = table(client, "disponibilite-mois")
+        page = client.get("/pilotage/").content.decode()
+    assert [r[0] for r in rows][:2] == ["janvier 2026", "février 2026"] and rows[-1][0] == "décembre 2026 (en cours)"
+    assert len(rows) == 12
+    november = rows[-2]
+    assert november[0] == "novembre 2026" and november[-1].startswith("Non — sous l'objectif de 99,7\xa0% dans la plage contractuelle")
+    assert "Accès à l'ENT" in november[-1]
+    assert all(r[-1] == "Oui" for r in rows if r is not november)
+    assert "Disponibilité mois par mois (douze mois)" in page

@@ -12,13 +12,13 @@ def deliver_webhook(delivery_id: int):
     webhooks.attempt(delivery_id)
 
 
-@db_periodic_task(crontab(minute="*"))
+@db_periodic_task(crontab(minute="*"), verbose_name="Webhooks : nouvelles tentatives d'envoi")
 def retry_due_webhooks():
     for pk in webhooks.due_ids():
         webhooks.attempt(pk)
 
 
-@db_periodic_task(crontab(minute="17"))
+@db_periodic_task(crontab(minute="17"), verbose_name="API : purge des clés d'idempotence expirées")
 def purge_idempotency_keys():
     from django.utils import timezone
 

@@ -38,8 +38,8 @@ def task_name(task_class) -> str:
 
 
 def _label(task_class) -> str:
-    doc = (getattr(task_class, "__doc__", None) or "").strip().splitlines()
-    return doc[0][:200] if doc else ""
+    """What the task does, in French, for the administrator (`verbose_name=` on the decorator)."""
+    return str(getattr(task_class, "verbose_name", "") or "")[:200]
 
 
 def register_tasks() -> list[str]:

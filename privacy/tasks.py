@@ -4,7 +4,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 
-@db_periodic_task(crontab(minute="37", hour="3"))
+@db_periodic_task(crontab(minute="37", hour="3"), verbose_name="Anonymisation des demandes closes au terme de leur conservation")
 def anonymise_expired_tickets():
     from .services import anonymise_expired
 

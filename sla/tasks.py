@@ -6,7 +6,7 @@ from huey.contrib.djhuey import db_periodic_task
 from helpdesk.locks import single_run, tick
 
 
-@db_periodic_task(crontab(minute="*"))
+@db_periodic_task(crontab(minute="*"), verbose_name="Délais : alertes et dépassements (chaque minute)")
 def check_sla_clocks():
     from .clocks import raise_due_events
 

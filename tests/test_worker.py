@@ -19,7 +19,9 @@ PERIODIC = {
 
 def test_every_apps_periodic_tasks_are_registered_before_the_consumer_starts():
     assert PERIODIC <= set(worker.register_tasks())
-    assert PERIODIC <= set(BackgroundTask.objects.filter(periodic=True, registered=True).values_list("name", flat=True))
+    rows = BackgroundTask.objects.filter(periodic=True, registered=True)
+    assert PERIODIC <= set(rows.values_list("name", flat=True))
+    assert all(row.label and str(row) == row.label for row in rows)  # the admin reads what each does, in French
 
 
 def test_a_periodic_task_that_vanished_is_flagged_and_logged(caplog):

@@ -11,7 +11,7 @@ def deliver_outbox():
     return outbox.deliver_pending()
 
 
-@db_periodic_task(crontab(minute="*"))
+@db_periodic_task(crontab(minute="*"), verbose_name="Notifications : envoi de celles en attente")
 def retry_outbox():
     """Catches whatever the after-commit kick missed (worker stopped, broker down, failures)."""
     from . import outbox
@@ -19,7 +19,7 @@ def retry_outbox():
     return outbox.deliver_pending()
 
 
-@db_periodic_task(crontab(minute="*/15"))
+@db_periodic_task(crontab(minute="*/15"), verbose_name="Clôture automatique des demandes résolues")
 def auto_close_resolved():
     from . import services
 

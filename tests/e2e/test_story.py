@@ -132,7 +132,7 @@ class StoryTest(ChannelsLiveServerTestCase):
         director.locator("#action-escalate summary").click()
         director.get_by_label("Message pour le niveau suivant (facultatif)").fill("Pas de solution à l'école.")
         director.locator("#action-escalate button[type=submit]").click()
-        director.wait_for_selector("text=C'est fait")
+        director.wait_for_selector("text=La demande est transmise au niveau supérieur.")
 
         # It appears on the ERUN's board without reloading.
         erun.wait_for_selector(f"#row-{reference}")
@@ -141,11 +141,11 @@ class StoryTest(ChannelsLiveServerTestCase):
         # The ERUN takes it and asks for information.
         erun.click(f"#row-{reference} a")
         erun.get_by_role("button", name="Prendre en charge").click()
-        erun.wait_for_selector("text=C'est fait")
+        erun.wait_for_selector("text=Vous avez pris la demande en charge.")
         erun.locator("#action-request_info summary").click()
         erun.get_by_label("Votre question au demandeur").fill("Quel navigateur utilisez-vous ?")
         erun.locator("#action-request_info button[type=submit]").click()
-        erun.wait_for_selector("text=C'est fait")
+        erun.wait_for_selector("text=Votre question est envoyée au demandeur")
         self.shot(erun, "05-ticket-agent")
 
         # The teacher sees it waits for them, and answers.
@@ -168,14 +168,14 @@ class StoryTest(ChannelsLiveServerTestCase):
         erun.get_by_label("Navigateur et appareil").fill("Firefox 128, Windows 11")
         erun.get_by_label("Le dysfonctionnement est avéré (reproduit)").check()
         erun.locator("#action-escalate button[type=submit]").click()
-        erun.wait_for_selector("text=C'est fait")
+        erun.wait_for_selector("text=La demande est transmise au niveau supérieur.")
         dsi = self.page_for("dsi")
         dsi.goto(f"{self.live_server_url}/demandes/{reference}/")
         dsi.get_by_role("button", name="Prendre en charge").click()
-        dsi.wait_for_selector("text=C'est fait")
+        dsi.wait_for_selector("text=Vous avez pris la demande en charge.")
         dsi.locator("#action-escalate summary").click()
         dsi.locator("#action-escalate button[type=submit]").click()
-        dsi.wait_for_selector("text=C'est fait")
+        dsi.wait_for_selector("text=La demande est transmise au niveau supérieur.")
         ticket = Ticket.objects.get(reference=reference)
         assert ticket.desk.vendor_id == self.world.vendors["ode"].pk, ticket.desk
 

@@ -4,7 +4,6 @@ Downloads go to `tickets:attachment-download`; the preview (raster images only, 
 here with the same rule (`tickets.attachments.readable`) and journaled like a download."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,15 +15,10 @@ from tickets import attachments as ticket_attachments
 
 def attach_files(ticket, files, actor, public=True):
     """Attach uploaded files through the tickets service (type checked from content there)."""
-    if not files:
-        return
     from tickets import services
 
-    add = getattr(services, "add_attachment", None)
-    if add is None:
-        raise ValidationError(_("Les pièces jointes ne sont pas encore acceptées par ce service."))
-    for f in files:
-        add(ticket, actor=actor, file=f, public=public)
+    for f in files or ():
+        services.add_attachment(ticket, actor=actor, file=f, public=public)
 
 
 def with_links(attachments):

@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from tickets.admin import ReadOnlyAdmin
+
 from .models import BackgroundTask
 
 
 @admin.register(BackgroundTask)
-class BackgroundTaskAdmin(admin.ModelAdmin):
-    """Read-only: the worker writes these rows; the administrator reads what runs and what fails."""
+class BackgroundTaskAdmin(ReadOnlyAdmin):
+    """The worker writes these rows; the administrator reads what runs and what fails."""
 
     list_display = ("__str__", "name", "periodic", "status_label", "last_succeeded_at", "last_failed_at", "consecutive_failures")
     list_filter = ("periodic", "registered")
@@ -15,12 +17,3 @@ class BackgroundTaskAdmin(admin.ModelAdmin):
     @admin.display(description=_("état"))
     def status_label(self, obj):
         return obj.status
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,7 +1,7 @@
 """Background-worker wiring.
 
 Embedded profile: the Huey consumer runs as threads inside the ASGI server process (started by the
-`serve` command). Production: separate `manage.py run_huey` processes on the Redis broker.
+`serve` command). Production: separate `manage.py run_worker` processes (run_huey + `register_tasks`) on the Redis broker.
 
 Either way, every installed app's `tasks` module is imported before the consumer starts (as
 `run_huey` does): a consumer with an empty registry drops the queued messages and never schedules

@@ -41,7 +41,7 @@ for port in "${PORTS[@]}"; do
     .venv/bin/daphne -b 127.0.0.1 -p "$port" helpdesk.asgi:application >"$WORK/daphne-$port.log" 2>&1 &
     PIDS+=($!)
 done
-"$PY" manage.py run_huey --workers 2 >"$WORK/huey.log" 2>&1 &
+"$PY" manage.py run_worker --workers 2 >"$WORK/huey.log" 2>&1 &
 PIDS+=($!)
 
 "$PY" - "${PORTS[@]}" <<'PY'

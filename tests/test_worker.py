@@ -63,3 +63,13 @@ def test_a_failing_periodic_task_is_shown_to_the_administrator(immediate, monkey
     assert row.consecutive_failures == 0 and row.last_succeeded_at is not None
     assert "en service" in admin_client.get("/admin/helpdesk/backgroundtask/").content.decode()
     assert "tâches à surveiller" not in admin_client.get("/admin/").content.decode()
+
+
+def test_production_workers_record_the_periodic_tasks_before_consuming(monkeypatch):
+    from huey.contrib.djhuey.management.commands.run_huey import Command as RunHuey
+    from django.core.management import call_command
+
+    started = []
+    monkeypatch.setattr(RunHuey, "handle", lambda self, *a, **o: started.append(BackgroundTask.objects.count()))
+    call_command("run_worker")
+    assert started and started[0] >= len(PERIODIC)  # recorded before the consumer ran

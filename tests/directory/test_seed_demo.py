@@ -27,6 +27,7 @@ def months_before(day, n=12):
 
 
 def test_seed_demo_builds_the_world_its_tickets_and_a_year_of_history(settings, capsys):
+    settings.PRODUCTION = False  # the embedded profile of `make run`, whichever profile the suite runs in
     with time_machine.travel(NOW, tick=False):
         call_command("seed_demo")
     out = capsys.readouterr().out

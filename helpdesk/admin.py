@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from tickets.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 
 from .models import BackgroundTask
 

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "channels",
     "huey.contrib.djhuey",
     "django_htmx",
+    "core",
     "helpdesk",
     "directory",
     "tickets",

@@ -1,11 +1,13 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import AccessEntry
 from .selectors import journal_for, may_read_journal
 
 
 @admin.register(AccessEntry)
-class AccessEntryAdmin(admin.ModelAdmin):
+class AccessEntryAdmin(ReadOnlyAdmin):
     """Read-only: the journal is append-only, searchable by the DPO (within their perimeter)."""
 
     list_display = ("at", "actor_label", "interface", "action", "outcome", "object_type", "object_label", "ip_address", "status_code")
@@ -23,12 +25,3 @@ class AccessEntryAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

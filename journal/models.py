@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from core.querysets import AppendOnlyQuerySet
+
 
 class Interface(models.TextChoices):
     WEB = "web", _("Interface web")
@@ -39,15 +41,9 @@ class ObjectType(models.TextChoices):
     OTHER = "other", _("Autre")
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("Le journal des accès ne se modifie pas.")
-
-    def delete(self):
-        raise TypeError("Le journal des accès ne s'efface pas (seule la purge de conservation le fait).")
-
-    update.queryset_only = True
-    delete.queryset_only = True
+class AccessEntryQuerySet(AppendOnlyQuerySet):
+    update_refused = "Le journal des accès ne se modifie pas."
+    delete_refused = "Le journal des accès ne s'efface pas (seule la purge de conservation le fait)."
 
     def _purge(self) -> int:
         """Retention purge only (journal.services.purge_expired)."""
@@ -80,7 +76,7 @@ class AccessEntry(models.Model):
     status_code = models.PositiveSmallIntegerField(_("code de réponse"), null=True, blank=True)
     detail = models.JSONField(_("détail"), default=dict, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
+    objects = AccessEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("accès journalisé")

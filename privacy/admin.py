@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from tickets.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 
 from .models import AnonymisationLog, BreachReport, InformationNotice, RetentionPolicy
 

@@ -13,22 +13,14 @@ from django.forms.models import BaseInlineFormSet
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyMixin
+from core.forms import errors_by_field
+
 from . import services
 from .models import Clock, ClockEvent, ClockSegment, Outage, SchoolHoliday, Service, SlaPolicy, SlaTarget
 
 POLICY_FIELDS = ("name", "time_basis", "warning_ratio", "restart_on_reopen", "availability_target",
                  "availability_target_outside")
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _targets(formset) -> list[dict]:
@@ -52,8 +44,8 @@ class TargetFormSet(BaseInlineFormSet):
         try:
             services.check_policy(targets=_targets(self), time_basis=policy.time_basis, warning_ratio=policy.warning_ratio)
         except ValidationError as exc:
-            raise ValidationError([f"{field} : {message}" for field, messages_ in exc.message_dict.items()
-                                   for message in messages_]) from None
+            raise ValidationError([f"{field} : {message}" if field else message
+                                   for field, messages_ in errors_by_field(exc).items() for message in messages_]) from None
 
     def validate_unique(self):
         pass  # checked by check_policy for the new version's targets

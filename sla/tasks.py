@@ -3,7 +3,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from helpdesk.locks import single_run, tick
+from core.locks import single_run, tick
 
 
 @db_periodic_task(crontab(minute="*"), verbose_name="Délais : alertes et dépassements (chaque minute)")

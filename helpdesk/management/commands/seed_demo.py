@@ -1,10 +1,13 @@
+"""`manage.py seed_demo`: the quick start's demo data. A project command, not the directory's: it
+builds on every app (the directory's world, then the tickets' and SLA's year of activity)."""
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from directory.demo import DEMO_USERNAMES, build_demo_world
 from directory.models import School
-from tickets.demo import seed_activity
+from helpdesk.demo import seed_activity
 
 
 class Command(BaseCommand):

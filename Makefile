@@ -44,6 +44,11 @@ run: migrate
 test: setup browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The import layers of the apps alone (docs/architecture.md); `make test` runs them too.
+.PHONY: imports
+imports: setup
+	$(VENV)/bin/lint-imports --no-cache
+
 # Re-resolve the pinned dependencies after editing requirements.in.
 lock: setup
 	$(VENV)/bin/uv pip compile --quiet --python-version 3.11 --generate-hashes requirements.in -o requirements.lock

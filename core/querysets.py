@@ -19,6 +19,5 @@ class AppendOnlyQuerySet(models.QuerySet):
     def delete(self):
         raise TypeError(self.delete_refused)
 
-    # Not copied onto the manager: `Model.objects.update()` does not exist either.
     update.queryset_only = True
     delete.queryset_only = True

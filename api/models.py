@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from oauth2_provider.settings import oauth2_settings
 
 from directory.models import Desk, Vendor
+from tickets.events import WEBHOOK_TYPES
 
 
 class ApiClient(models.Model):
@@ -87,18 +88,10 @@ class IdempotencyKey(models.Model):
         return f"{self.method} {self.path} — {self.key} ({self.get_state_display()})"
 
 
-class WebhookEvent(models.TextChoices):
-    TICKET_OPENED = "ticket.opened", _("Ticket ouvert")
-    TICKET_ESCALATED = "ticket.escalated", _("Ticket escaladé")
-    TICKET_UPDATED = "ticket.updated", _("Ticket modifié")
-    TICKET_COMMENTED = "ticket.commented", _("Ticket commenté")
-    TICKET_SENT_BACK = "ticket.sent_back", _("Ticket renvoyé au niveau inférieur")
-    TICKET_RESOLVED = "ticket.resolved", _("Ticket résolu")
-    TICKET_CLOSED = "ticket.closed", _("Ticket clos")
-    SLA_WARNING = "sla.warning", _("Alerte de délai")
-    SLA_BREACHED = "sla.breached", _("Délai dépassé")
-    OUTAGE_OPENED = "outage.opened", _("Interruption de service ouverte")
-    OUTAGE_CLOSED = "outage.closed", _("Interruption de service close")
+# The webhook event types are those of the event vocabulary (tickets.events.WEBHOOK_TYPES).
+WebhookEvent = models.TextChoices(
+    "WebhookEvent", [(wt.name.upper().replace(".", "_"), (wt.name, wt.label)) for wt in WEBHOOK_TYPES],
+)
 
 
 def new_webhook_secret() -> str:

@@ -1,7 +1,9 @@
-"""Outages, availability reports and the Alertmanager webhook: adapters to `sla.availability`."""
+"""Outages, availability reports and the Alertmanager webhook: adapters to `sla.outages` (rights and
+effects, webhooks included) and `sla.availability`."""
+
+from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -11,7 +13,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from directory.models import Academie, School
-from sla import availability
+from sla import availability, outages
 from sla import selectors as sla_selectors
 from sla.models import Outage, OutageScope, Service
 
@@ -32,13 +34,7 @@ class OutageSerializer(serializers.Serializer):
     source = serializers.CharField()
 
     def to_representation(self, o):
-        return {
-            "id": o.pk, "service": o.service.slug, "scope": o.scope,
-            "academie": o.academie.code if o.academie_id else None,
-            "schools": [s.uai for s in o.schools.all()],
-            "started_at": o.started_at.isoformat(), "ended_at": o.ended_at.isoformat() if o.ended_at else None,
-            "cause": o.cause, "source": o.source,
-        }
+        return outages.outage_payload(o)
 
 
 class OutageCreateSerializer(StrictSerializer):
@@ -53,13 +49,6 @@ class OutageCreateSerializer(StrictSerializer):
 
 class OutageCloseSerializer(StrictSerializer):
     ended_at = serializers.DateTimeField()
-
-
-def _fan_out_outage(event_type, outage):
-    from .tasks import fan_out_event
-
-    payload = OutageSerializer(outage).data
-    transaction.on_commit(lambda: fan_out_event(event_type, payload))
 
 
 class OutagePagination(CursorPagination):
@@ -100,14 +89,9 @@ class OutageListView(ApiView):
         missing = sorted(set(uais) - {s.uai for s in schools})
         if missing:
             raise serializers.ValidationError({"schools": [_("UAI inconnus : %(uais)s.") % {"uais": ", ".join(missing)}]})
-        # An outage counts in the availability of its scope: declared only inside the perimeter.
-        if academie is not None and data.get("scope") == OutageScope.ACADEMIE:
-            _check_scope(request.user, academie=academie)
-        for school in schools if data.get("scope") == OutageScope.SCHOOLS else ():
-            _check_scope(request.user, school=school)
-        with transaction.atomic():
-            outage = availability.declare_outage(service, actor=request.user, academie=academie, schools=schools, source="api", **data)
-            _fan_out_outage("outage.opened", outage)
+        # The right and the perimeter of the scope are checked by sla.outages (one rule for every entry point).
+        with _forbidden_as_403():
+            outage = outages.declare_outage(service, actor=request.user, academie=academie, schools=schools, source="api", **data)
         return Response(OutageSerializer(outage).data, status=status.HTTP_201_CREATED)
 
 
@@ -123,9 +107,8 @@ class OutageCloseView(ApiView):
         outage = get_object_or_404(sla_selectors.visible_outages(request.user), pk=pk)
         serializer = OutageCloseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            outage = availability.close_outage(outage, actor=request.user, **serializer.validated_data)
-            _fan_out_outage("outage.closed", outage)
+        with _forbidden_as_403():
+            outage = outages.close_outage(outage, actor=request.user, **serializer.validated_data)
         return Response(OutageSerializer(outage).data)
 
 
@@ -174,6 +157,15 @@ class AvailabilityView(ApiView):
         _check_scope(request.user, academie=academie, school=school)
         report = sla_selectors.availability_report_for(request.user, service, q["start"], q["end"], academie=academie, school=school)
         return Response(report)
+
+
+@contextmanager
+def _forbidden_as_403():
+    """The reason of sla's refusal, in the 403 (Django's PermissionDenied would lose it)."""
+    try:
+        yield
+    except PermissionDenied as exc:
+        raise exceptions.PermissionDenied(str(exc)) from None
 
 
 def _check_scope(user, **scope):

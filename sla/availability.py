@@ -1,5 +1,6 @@
-"""Service availability: outages declared by hand or fed by Prometheus Alertmanager, and the
-availability report (inside the contract window vs outside it, error budget, breaches)."""
+"""Service availability: outages fed by Prometheus Alertmanager, and the availability report
+(inside the contract window vs outside it, error budget, breaches). Declaring and closing an
+outage, with its rights and effects, is `sla.outages` (re-exported here)."""
 
 from __future__ import annotations
 
@@ -9,72 +10,21 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from directory.choices import Role
 from directory.models import Academie, School
-from directory.selectors import perimeter_for
 
 from .calendar import PARIS, ServiceCalendar, _epoch
 from .models import Outage, OutageScope, Service
+from .outages import close_outage, declare_outage  # noqa: F401 (their historical address)
 
 DEFAULT_TARGET = Decimal("99.7")
 DEFAULT_TARGET_OUTSIDE = Decimal("97")
-
-
-def _may_declare(user) -> bool:
-    if user is None:
-        return True  # system (monitoring webhook)
-    p = perimeter_for(user)
-    return p.everything or p.has_role(Role.AGENT, Role.MANAGER)
-
-
-@transaction.atomic
-def declare_outage(service: Service, *, actor=None, started_at: datetime, scope: str = OutageScope.ALL,
-                   academie: Academie | None = None, schools=(), cause: str = "", tickets=(), ended_at=None,
-                   source: str = "manual", fingerprint: str = "") -> Outage:
-    if not _may_declare(actor):
-        raise PermissionDenied(_("Seuls les agents et responsables peuvent déclarer une interruption."))
-    _epoch(started_at, "started_at")
-    if ended_at is not None and _epoch(ended_at, "ended_at") < _epoch(started_at, "started_at"):
-        raise ValidationError({"ended_at": _("la fin précède le début")})
-    if scope not in OutageScope.values:
-        raise ValidationError({"scope": _("%(scope)r inconnue (%(choices)s)") % {"scope": scope, "choices": ", ".join(OutageScope.values)}})
-    schools = list(schools)
-    if scope == OutageScope.ACADEMIE and academie is None:
-        raise ValidationError({"academie": _("une interruption limitée à une académie doit la nommer")})
-    if scope == OutageScope.SCHOOLS and not schools:
-        raise ValidationError({"schools": _("une interruption limitée à des écoles doit les lister")})
-    outage = Outage.objects.create(
-        service=service, scope=scope, academie=academie if scope == OutageScope.ACADEMIE else None,
-        started_at=started_at, ended_at=ended_at, cause=cause, declared_by=actor, source=source,
-        alert_fingerprint=fingerprint,
-    )
-    if scope == OutageScope.SCHOOLS:
-        outage.schools.set(schools)
-    if tickets:
-        outage.tickets.set(tickets)
-    return outage
-
-
-@transaction.atomic
-def close_outage(outage: Outage, *, actor=None, ended_at: datetime) -> Outage:
-    if not _may_declare(actor):
-        raise PermissionDenied(_("Seuls les agents et responsables peuvent clore une interruption."))
-    outage = Outage.objects.select_for_update().get(pk=outage.pk)
-    if outage.ended_at is not None:
-        return outage
-    if _epoch(ended_at, "ended_at") < _epoch(outage.started_at, "started_at"):
-        raise ValidationError({"ended_at": _("la fin précède le début")})
-    outage.ended_at = ended_at
-    outage.closed_by = actor
-    outage.save(update_fields=["ended_at", "closed_by"])
-    return outage
 
 
 # --- Alertmanager -------------------------------------------------------------------------------

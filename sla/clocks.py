@@ -19,7 +19,7 @@ from datetime import datetime
 from decimal import ROUND_CEILING, Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Min, OuterRef, Q, Subquery
+from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from .calendar import _epoch
@@ -82,11 +82,12 @@ def sync_ticket_due(ticket_id):
 
 
 def _write_ticket_due(ticket_ids):
-    from tickets.models import Ticket
+    from tickets.annotations import set_sla_due
 
-    due = (Clock.objects.filter(ticket_id=OuterRef("pk"), state=ClockState.RUNNING).order_by()
-           .values("ticket_id").annotate(m=Min("due_at")).values("m"))
-    Ticket.objects.filter(pk__in=sorted(ticket_ids)).update(sla_due_at=Subquery(due))
+    due = dict(Clock.objects.filter(ticket_id__in=ticket_ids, state=ClockState.RUNNING).order_by()
+               .values("ticket_id").annotate(m=Min("due_at")).values_list("ticket_id", "m"))
+    for ticket_id in sorted(ticket_ids):  # one order, as the ticket locks
+        set_sla_due(ticket_id, due.get(ticket_id))
 
 
 @contextmanager

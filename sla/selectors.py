@@ -89,3 +89,21 @@ def availability_report_for(user, service: Service, start: datetime, end: dateti
 
     academie, school = availability_scope(user, academie=academie, school=school)
     return availability_report(service, start, end, academie=academie, school=school, **kwargs)
+
+
+def current_outages(school_id) -> list[Outage]:
+    """Outages in progress that affect this school (everything, its académie, or it by name); a
+    missing or unknown school: none. Shown before a report is submitted, whoever asks."""
+    if not school_id:
+        return []
+    try:
+        school = School.objects.only("pk", "academie_id").get(pk=int(school_id))
+    except (School.DoesNotExist, TypeError, ValueError):
+        return []
+    return list(
+        Outage.objects.filter(ended_at__isnull=True)
+        .filter(Q(scope=OutageScope.ALL) | Q(scope=OutageScope.ACADEMIE, academie_id=school.academie_id)
+                | Q(scope=OutageScope.SCHOOLS, schools=school))
+        .select_related("service")
+        .distinct()
+    )

@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from directory.choices import Role
 from directory.models import Membership
 
+from . import events
+from .events import Audience
 from .models import EventKind, Notification, OutboxMessage, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
@@ -30,32 +32,6 @@ Channel = OutboxMessage.Channel
 Status = OutboxMessage.Status
 MAX_ATTEMPTS = 12
 LEASE = timedelta(minutes=5)
-
-EVENT_NAMES = {
-    EventKind.OPENED: "ticket.opened",
-    EventKind.ESCALATED: "ticket.escalated",
-    EventKind.COMMENTED: "ticket.commented",
-    EventKind.NOTE: "ticket.noted",
-    EventKind.ANSWERED: "ticket.commented",
-    EventKind.INFO_REQUESTED: "ticket.info_requested",
-    EventKind.SENT_BACK: "ticket.sent_back",
-    EventKind.RESOLVED: "ticket.resolved",
-    EventKind.CONFIRMED: "ticket.closed",
-    EventKind.AUTO_CLOSED: "ticket.closed",
-    EventKind.REOPENED: "ticket.reopened",
-    EventKind.CANCELLED: "ticket.cancelled",
-}
-# Requester is told about these public events (when someone else did them). Level moves (escalate,
-# send back, route) are the support chain's business: the requester is not mailed about them, the
-# receiving desk is; the first take (new → in progress) is, once, as "prise en charge".
-REQUESTER_KINDS = {
-    EventKind.OPENED, EventKind.TAKEN, EventKind.COMMENTED, EventKind.INFO_REQUESTED,
-    EventKind.RESOLVED, EventKind.AUTO_CLOSED, EventKind.CANCELLED,
-}
-# New work for the desk the ticket lands on.
-DESK_KINDS = {EventKind.OPENED, EventKind.ROUTED, EventKind.ESCALATED, EventKind.SENT_BACK, EventKind.REOPENED}
-# The agent in charge is told when the requester speaks.
-ASSIGNEE_KINDS = {EventKind.ANSWERED, EventKind.COMMENTED}
 
 _handlers: dict[str, list] = defaultdict(list)
 
@@ -72,7 +48,7 @@ def unregister_handler(channel: str, fn) -> None:
 
 
 def event_name(event: TicketEvent) -> str:
-    return EVENT_NAMES.get(event.kind, "ticket.updated")
+    return events.of_kind(event.kind).name
 
 
 def live_message(ticket: Ticket) -> dict:
@@ -191,32 +167,85 @@ def enqueue(ticket: Ticket, event: TicketEvent, actor=None) -> list[OutboxMessag
         return _enqueue(ticket, event, actor)
 
 
+def _manager_ids(ticket: Ticket) -> set[int]:
+    """Managers whose perimeter covers the ticket's school (school, circonscription, académie,
+    collectivité or région)."""
+    school = ticket.school
+    q = Q(school_id=school.pk) | Q(academie_id=school.academie_id)
+    if school.circonscription_id:
+        q |= Q(circonscription_id=school.circonscription_id)
+    if school.collectivite_id:
+        q |= Q(collectivite_id=school.collectivite_id)
+    if school.academie.region_id:
+        q |= Q(region_id=school.academie.region_id)
+    return set(Membership.objects.filter(q, role=Role.MANAGER).values_list("user_id", flat=True).distinct())
+
+
+def webhook_payload(ticket: Ticket, event: TicketEvent, webhook: str, actor_id) -> dict:
+    return {
+        "event": webhook, "kind": event.kind, "at": event.at.isoformat(), "public": event.public,
+        "actor": actor_id, "ticket": ticket_payload(ticket), "data": event.payload,
+        "from_state": event.from_state, "to_state": event.to_state,
+        "from_level": event.from_level, "to_level": event.to_level,
+    }
+
+
 def _enqueue(ticket: Ticket, event: TicketEvent, actor=None) -> list[OutboxMessage]:
-    name = event_name(event)
+    entry = events.of_kind(event.kind)
+    name = entry.name
     actor_id = getattr(actor, "pk", None)
-    rows = [
-        OutboxMessage(
+    rows = []
+    if entry.live:
+        rows.append(OutboxMessage(
             channel=Channel.WEBSOCKET, event_name=name, ticket=ticket, event=event,
             payload={
                 "groups": sorted({f"desk-{d}" for d in (event.from_desk_id, event.to_desk_id, ticket.desk_id) if d}
                                  | {f"ticket-{ticket.pk}"}),
                 "message": live_message(ticket),
             },
-        ),
-        OutboxMessage(
-            channel=Channel.WEBHOOK, event_name=name, ticket=ticket, event=event,
-            payload={
-                "event": name, "kind": event.kind, "at": event.at.isoformat(), "public": event.public,
-                "actor": actor_id, "ticket": ticket_payload(ticket), "data": event.payload,
-                "from_state": event.from_state, "to_state": event.to_state,
-                "from_level": event.from_level, "to_level": event.to_level,
-            },
-        ),
-    ]
-    url = ticket_url(ticket)
-    # audience → (user ids, addresses, subject / in-app line, mail body)
+        ))
+    if entry.webhook:
+        rows.append(OutboxMessage(channel=Channel.WEBHOOK, event_name=name, ticket=ticket, event=event,
+                                  payload=webhook_payload(ticket, event, entry.webhook, actor_id)))
+    for audience, (user_ids, addresses, text, body) in _audiences(ticket, event, entry, actor_id).items():
+        user_ids.discard(None)
+        if user_ids:
+            rows.append(OutboxMessage(
+                channel=Channel.IN_APP, event_name=name, ticket=ticket, event=event,
+                payload={"user_ids": sorted(user_ids), "verb": event.kind, "message": text[:300]},
+            ))
+        addresses.discard("")
+        if addresses:
+            rows.append(OutboxMessage(
+                channel=Channel.EMAIL, event_name=name, ticket=ticket, event=event,
+                payload={"to": sorted(addresses), "subject": text[:200], "body": body},
+            ))
+    if not rows:
+        return []
+    created = OutboxMessage.objects.bulk_create(rows)
+    schedule_delivery()
+    return created
+
+
+def _audiences(ticket: Ticket, event: TicketEvent, entry: events.Event, actor_id):
+    """audience → (user ids, addresses, subject / in-app line, mail body), for the audiences of the
+    event's vocabulary entry that have something to be told."""
     audiences: dict[str, tuple[set[int], set[str], str, str]] = {}
-    if event.public and event.kind in REQUESTER_KINDS and (actor_id != ticket.requester_id or event.kind == EventKind.OPENED):
+    told = entry.audiences
+    if not told:
+        return audiences
+    url = ticket_url(ticket)
+    if Audience.MANAGERS in told:
+        # An SLA alert: one line for the desk's agents and the managers, one mail to the desk's address.
+        recipients = _manager_ids(ticket)
+        if Audience.DESK in told and ticket.desk_id:
+            recipients.update(_desk_recipients(ticket.desk_id)[0])
+        text = f"{(event.payload or {}).get('message') or entry.label} — [{ticket.reference}] {ticket.title}"[:300]
+        emails = {ticket.desk.email} if ticket.desk_id and ticket.desk.email else set()
+        audiences["alert"] = (recipients, emails, text, text)
+        return audiences
+    if (Audience.REQUESTER in told and event.public
+            and (actor_id != ticket.requester_id or event.kind == EventKind.OPENED)):
         said = _requester_text(ticket, event)
         if said is not None:
             lead, detail = said
@@ -236,30 +265,27 @@ def _enqueue(ticket: Ticket, event: TicketEvent, actor=None) -> list[OutboxMessa
         body = "\n\n".join(part for part in (line, facts, str(extra).strip(), _("Ouvrir le ticket : %(url)s") % {"url": url}) if part)
         return line, body
 
-    if event.kind in DESK_KINDS and ticket.desk_id:
+    if Audience.DESK in told and ticket.desk_id:
         user_ids, addresses = _desk_recipients(ticket.desk_id)
         text, body = for_agents(_desk_text(ticket, event))
         audiences["desk"] = ({u for u in user_ids if u != actor_id},
                              {ticket.desk.email} if ticket.desk.email else set(addresses), text, body)
-    if event.kind in ASSIGNEE_KINDS and ticket.assignee_id and actor_id == ticket.requester_id:
+    if Audience.ASSIGNEE in told and ticket.assignee_id and actor_id == ticket.requester_id:
         text, body = for_agents(_assignee_text(ticket, event))
         audiences["assignee"] = ({ticket.assignee_id}, {ticket.assignee.email} if ticket.assignee.email else set(), text, body)
-    for audience, (user_ids, addresses, text, body) in audiences.items():
-        user_ids.discard(None)
-        if user_ids:
-            rows.append(OutboxMessage(
-                channel=Channel.IN_APP, event_name=name, ticket=ticket, event=event,
-                payload={"user_ids": sorted(user_ids), "verb": event.kind, "message": text[:300]},
-            ))
-        addresses.discard("")
-        if addresses:
-            rows.append(OutboxMessage(
-                channel=Channel.EMAIL, event_name=name, ticket=ticket, event=event,
-                payload={"to": sorted(addresses), "subject": text[:200], "body": body},
-            ))
-    created = OutboxMessage.objects.bulk_create(rows)
+    return audiences
+
+
+def publish(name: str, data: dict) -> OutboxMessage:
+    """An event that is not about one ticket (an outage): its webhook row, in the caller's
+    transaction, delivered after commit to every subscriber that wants it."""
+    entry = events.by_name(name)
+    if entry is None or entry.kind is not None or not entry.webhook:
+        raise ValueError(f"{name!r} is not an event without ticket of tickets.events")
+    row = OutboxMessage.objects.create(channel=Channel.WEBHOOK, event_name=name,
+                                       payload={"event": entry.webhook, **data})
     schedule_delivery()
-    return created
+    return row
 
 
 def schedule_delivery() -> None:
@@ -328,8 +354,8 @@ def deliver(message: OutboxMessage) -> str:
 
 
 def send_email(message: OutboxMessage) -> None:
-    """Send one mail row. A row about a ticket always carries the ticket page's address (rows
-    written elsewhere, e.g. the SLA alerts of sla.ticket_bridge, get it appended here)."""
+    """Send one mail row. A row about a ticket always carries the ticket page's address (the SLA
+    alerts' short text gets it appended here)."""
     from django.core.mail import send_mail
 
     p = message.payload

@@ -1,5 +1,5 @@
-"""Outages: everyone with an agent role sees them; level-1 agents and administrators declare and
-close them (the sla app records them and computes availability)."""
+"""Outages: everyone with an agent or manager role sees them; who may declare and close them, and
+what that does (webhooks included), is `sla.outages` — this page only shows the form."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,44 +9,36 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from directory.choices import Level, Role
+from directory.choices import Role
 from directory.models import Academie, School
 from directory.selectors import perimeter_for
+from sla import outages as sla_outages
+from sla.models import OutageScope, Service
+from sla.selectors import visible_outages
 
 from ..forms import OutageForm
 
 
 def may_declare(user) -> bool:
-    """Level-1 agents (académie, collectivité, vendor's level-1 desk) and administrators."""
-    from directory.models import Desk
-
-    p = perimeter_for(user)
-    if p.everything:
-        return True
-    return Desk.objects.filter(pk__in=sorted(p.desk_ids), level=Level.AUTHORITY).exists()
-
-
-def _visible_outages(user):
-    from sla.selectors import visible_outages  # perimeter-scoped read of the sla app
-
-    return visible_outages(user)
+    return sla_outages.may_declare_outage(user)
 
 
 def _form(user, data=None):
-    from sla.models import OutageScope, Service
-
     p = perimeter_for(user)
     form = OutageForm(data, initial={"started_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
     form.fields["service"].queryset = Service.objects.order_by("name")
-    choices = list(OutageScope.choices)
-    if not p.everything:
-        choices = [c for c in choices if c[0] != OutageScope.ALL]
-    form.fields["scope"].choices = choices
+    offered = set(sla_outages.declarable_scopes(user))
+    form.fields["scope"].choices = [c for c in OutageScope.choices if c[0] in offered]
     form.fields["academie"].queryset = (
         Academie.objects.all() if p.everything else Academie.objects.filter(pk__in=p.schools().values("academie_id"))
     )
     form.fields["schools"].queryset = School.objects.filter(p.schools_q()).order_by("name")
     return form
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    for field, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
+        form.add_error(field if field in form.fields else None, errors)
 
 
 @login_required
@@ -60,22 +52,21 @@ def outages(request):
         if not declare:
             raise PermissionDenied
         if form.is_valid():
-            from sla.availability import declare_outage
-
             data = form.cleaned_data
             try:
-                declare_outage(
+                sla_outages.declare_outage(
                     data["service"], scope=data["scope"], academie=data["academie"],
                     schools=list(data["schools"]), started_at=data["started_at"], cause=data["cause"],
                     actor=request.user,
                 )
             except ValidationError as exc:
-                for field, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
-                    form.add_error(field if field in form.fields else None, errors)
+                _add_errors(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
             else:
                 messages.success(request, _("Interruption déclarée : elle compte dans la disponibilité et s'affiche aux écoles concernées."))
                 return redirect("web:outages")
-    qs = _visible_outages(request.user)
+    qs = visible_outages(request.user)
     current = list(qs.filter(ended_at__isnull=True).order_by("-started_at"))
     past = list(qs.filter(ended_at__isnull=False).order_by("-started_at")[:30])
     return render(request, "web/outages.html", {"current": current, "past": past, "form": form, "may_declare": declare})
@@ -86,13 +77,11 @@ def outages(request):
 def close(request, pk):
     if not may_declare(request.user):
         raise PermissionDenied
-    outage = get_object_or_404(_visible_outages(request.user), pk=pk, ended_at__isnull=True)
-    from sla.availability import close_outage
-
+    outage = get_object_or_404(visible_outages(request.user), pk=pk, ended_at__isnull=True)
     try:
-        close_outage(outage, ended_at=timezone.now(), actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        sla_outages.close_outage(outage, ended_at=timezone.now(), actor=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     else:
         messages.success(request, _("Interruption close."))
     return redirect("web:outages")

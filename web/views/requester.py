@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from directory.choices import Role
 from directory.models import School
 from directory.selectors import perimeter_for
+from sla.selectors import current_outages
 from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
 from tickets.exceptions import TicketError
@@ -74,26 +75,6 @@ def similar_open_tickets(user, school_id, limit=5):
         .filter(school_id=school_id, state__in=OPEN_STATES)
         .select_related("desk")
         .order_by("-created_at")[:limit]
-    )
-
-
-def current_outages(school_id):
-    """Outages in progress that affect this school (everything, its académie, or it by name)."""
-    if not school_id:
-        return []
-    from django.db.models import Q
-
-    from sla.models import Outage
-
-    try:
-        school = School.objects.only("pk", "academie_id").get(pk=int(school_id))
-    except (School.DoesNotExist, TypeError, ValueError):
-        return []
-    return list(
-        Outage.objects.filter(ended_at__isnull=True)
-        .filter(Q(scope="all") | Q(scope="academie", academie_id=school.academie_id) | Q(scope="schools", schools=school))
-        .select_related("service")
-        .distinct()
     )
 
 

@@ -1,5 +1,7 @@
 """A service's ValidationError shown on the form that called it."""
 
+from collections.abc import Callable
+
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 
@@ -17,7 +19,11 @@ def errors_by_field(exc: ValidationError) -> dict[str | None, list[str]]:
     return out
 
 
-def add_service_errors(form, exc: ValidationError) -> None:
-    """Put each message of `exc` on its field of `form`, or on the form when it has no such field."""
-    for field, messages in errors_by_field(exc).items():
+def add_service_errors(form, exc: ValidationError, field_of: Callable[[str], str | None] | None = None) -> None:
+    """Put each message of `exc` on its field of `form`, or on the form when it has no such field.
+
+    `field_of` names the form field of a service argument when the two names differ (None: the form).
+    """
+    for name, messages in errors_by_field(exc).items():
+        field = None if name is None else (field_of(name) if field_of else name)
         form.add_error(field if field in form.fields else None, messages)

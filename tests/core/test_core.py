@@ -62,3 +62,11 @@ def test_read_only_admin_grants_no_write(rf):
     assert not model_admin.has_add_permission(request)
     assert not model_admin.has_change_permission(request)
     assert not model_admin.has_delete_permission(request)
+
+
+def test_service_arguments_named_otherwise_on_the_form():
+    form = bound_form()
+    add_service_errors(form, ValidationError({"summary": "vide", "other": "refusé"}),
+                       field_of={"summary": "title"}.get)
+    assert form.errors["title"] == ["vide"]
+    assert form.non_field_errors() == ["refusé"]

@@ -46,5 +46,5 @@ def seed_activity(world, *, history: bool = True) -> Seeded:
     else:
         for convention in world.conventions.values():
             publish_policy(convention, targets=POLICY, name="Politique de démonstration")
-    tickets_demo._today(world)
+    tickets_demo.seed_today(world)
     return result

@@ -19,4 +19,4 @@ echo "::: pip-audit (requirements.lock)"
 $PY -m pip_audit --progress-spinner off --requirement requirements.lock --disable-pip --no-deps
 
 echo "::: bandit"
-$PY -m bandit -q -c .bandit.yml -r api directory helpdesk journal privacy sla tickets web
+$PY -m bandit -q -c .bandit.yml -r api core directory helpdesk journal privacy sla tickets web

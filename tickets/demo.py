@@ -1,23 +1,12 @@
-"""Demo activity for `seed_demo`: SLA policies, the ENT services with a year of history (sla/demo.py),
-and a dozen Montpellier tickets of today at every stage, all made through the services (timeline,
-clocks, outbox, dashboard counts) as real users would."""
+"""Demo tickets for `seed_demo` (helpdesk/demo.py): a dozen Montpellier tickets of today at every
+stage, all made through the services (timeline, clocks, outbox, dashboard counts) as real users would."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from datetime import timedelta
-
-from django.utils import timezone
 
 from directory.choices import Category
 
 from . import services
 
-H = 3600
-POLICY = [
-    {"kind": "first_response", "seconds": 4 * H}, {"kind": "resolution", "seconds": 40 * H},
-    {"kind": "level", "level": 0, "seconds": 8 * H}, {"kind": "level", "level": 1, "seconds": 16 * H},
-]
 QUALIFICATION = dict(
     steps_to_reproduce="Cahier de textes > Ajouter une séance > Enregistrer",
     expected_behaviour="La séance est enregistrée", observed_behaviour="Erreur 500 après 30 secondes",
@@ -35,40 +24,7 @@ TICKETS = [  # (title, category, service, impact, urgency, how far it goes)
 ]
 
 
-@dataclass
-class Seeded:
-    tickets: int  # today's tickets of the demo teacher
-    history_tickets: int = 0
-    services: int = 0
-    outages: int = 0
-
-
-def seed_activity(world, *, history: bool = True) -> Seeded:
-    """Policies (published when the history begins), the services and their year, today's tickets."""
-    from sla import demo as sla_demo
-    from sla.services import publish_policy
-
-    now = timezone.now()
-    catalogue = sla_demo.seed_services()
-    result = Seeded(tickets=len(TICKETS), services=len(catalogue))
-    if history:
-        import time_machine
-
-        with time_machine.travel(now - timedelta(days=sla_demo.HISTORY_DAYS, hours=1), tick=False):
-            for convention in world.conventions.values():
-                publish_policy(convention, targets=POLICY, name="Politique de démonstration")
-        h = sla_demo.seed_history(world, catalogue, now=now)
-        if h.failures:
-            raise RuntimeError("historique de démonstration : " + " ; ".join(h.failures[:5]))
-        result.history_tickets, result.outages = h.tickets, h.outages
-    else:
-        for convention in world.conventions.values():
-            publish_policy(convention, targets=POLICY, name="Politique de démonstration")
-    _today(world)
-    return result
-
-
-def _today(world) -> None:
+def seed_today(world) -> None:
     u = world.users
     school = world.schools["0341255E"]
     for title, category, service, impact, urgency, stage in TICKETS:

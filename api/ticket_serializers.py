@@ -1,9 +1,12 @@
 """Ticket representations and the input of each write. No rules here: the services decide."""
 
+import copy
 import functools
 
 from django.db.models import F
 from django.db.models.expressions import RawSQL
+from django.utils import translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -11,6 +14,7 @@ from directory.choices import Category, Level
 from directory.validators import normalize_uai, validate_uai
 from tickets.markdown import render_markdown
 from tickets.models import Impact, Priority, State, Urgency
+from tickets.workflow import TRANSITIONS, Input
 
 from .base import StrictSerializer
 
@@ -348,69 +352,37 @@ class TransitionsSerializer(serializers.Serializer):
     transitions = serializers.ListField(child=serializers.CharField())
 
 
-# --- one input per transition -------------------------------------------------------------------
+# --- one input per transition, built from the workflow table ------------------------------------
 
 def _text(label, required=True, max_length=20000):
     return serializers.CharField(required=required, allow_blank=not required, max_length=max_length, help_text=label)
 
 
-class NoFields(StrictSerializer):
-    pass
+def _input_fields(field) -> dict:
+    """The serializer fields of one `workflow.Field`, by its input kind."""
+    if field.kind == Input.TEXT:
+        return {field.name: _text(field.label, required=field.required)}
+    if field.kind == Input.BOOL:
+        return {field.name: serializers.BooleanField(default=False, help_text=field.label)}
+    if field.kind == Input.DESK:
+        return {field.name: serializers.CharField(
+            required=field.required, help_text=format_lazy("{} — {}", field.label, _("Identifiant numérique ou slug du guichet cible.")))}
+    if field.kind == Input.TICKET:
+        return {field.name: serializers.CharField(required=field.required, help_text=field.label)}
+    if field.kind == Input.QUALIFICATION:  # the qualification fields, flat (as PATCH takes them)
+        return {name: copy.deepcopy(f) for name, f in QualificationSerializer._declared_fields.items()}
+    raise ValueError(f"no API input for {field.kind!r}")
 
 
-class BodyInput(StrictSerializer):
-    body = _text(_("Message (Markdown)."))
+def transition_input(row) -> type[StrictSerializer]:
+    """The input serializer of one transition row; its class name is its OpenAPI component name."""
+    name = "".join(part.title() for part in row.name.split("_")) + "TransitionInput"
+    with translation.override(None):  # the docstring (component description) in French, the source language
+        attrs = {"__module__": __name__, "__doc__": str(row.label)}
+    for field in row.fields:
+        attrs.update(_input_fields(field))
+    return type(name, (StrictSerializer,), attrs)
 
 
-class OptionalBodyInput(StrictSerializer):
-    body = _text(_("Message facultatif."), required=False)
-
-
-class CommentInput(BodyInput):
-    internal = serializers.BooleanField(default=False)
-
-
-class ReasonInput(StrictSerializer):
-    reason = _text(_("Motif."))
-
-
-class RouteInput(ReasonInput):
-    desk = serializers.CharField(help_text=_("Identifiant numérique ou slug du guichet cible."))
-
-
-class EscalateInput(QualificationSerializer):
-    reason = _text(_("Motif de l'escalade."), required=False)
-
-
-class ResolveInput(StrictSerializer):
-    summary = _text(_("Résumé de la résolution."))
-
-
-class CancelInput(ReasonInput):
-    duplicate_of = serializers.CharField(required=False, help_text=_("Référence du ticket original (doublon)."))
-
-
-class LinkDuplicateInput(StrictSerializer):
-    duplicate_of = serializers.CharField()
-    reason = _text(_("Motif."), required=False)
-
-
-class SetParentInput(StrictSerializer):
-    parent = serializers.CharField(help_text=_("Référence de l'incident majeur."))
-
-
-TRANSITION_INPUTS = {
-    "take": NoFields,
-    "comment": CommentInput,
-    "request_info": BodyInput,
-    "answer": BodyInput,
-    "route": RouteInput,
-    "escalate": EscalateInput,
-    "send_back": ReasonInput,
-    "resolve": ResolveInput,
-    "confirm": OptionalBodyInput,
-    "reopen": ReasonInput,
-    "cancel": CancelInput,
-    "link_duplicate": LinkDuplicateInput,
-    "set_parent": SetParentInput,
-}
+# transition name → its input serializer, one per row of the workflow table with `api=True`.
+TRANSITION_INPUTS = {row.name: transition_input(row) for row in TRANSITIONS if row.api}

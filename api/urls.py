@@ -2,8 +2,9 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from oauth2_provider import views as oauth2_views
 
+from tickets.workflow import TRANSITIONS
+
 from . import problems, views_pivot, views_sla, views_tickets, views_webhooks
-from .ticket_serializers import TRANSITION_INPUTS
 
 app_name = "api"
 
@@ -18,9 +19,11 @@ urlpatterns = [
     path("tickets/<str:reference>/attachments/", views_tickets.TicketAttachmentsView.as_view(), name="ticket-attachments"),
     path("tickets/<str:reference>/events/", views_tickets.TicketEventsView.as_view(), name="ticket-events"),
     path("tickets/<str:reference>/transitions/", views_tickets.TicketTransitionsView.as_view(), name="ticket-transitions"),
+    # One route per row of the workflow table with `api=True` (tickets.workflow.TRANSITIONS).
     *[
-        path(f"tickets/<str:reference>/transitions/{name}/", views_tickets.transition_view(name), name=f"ticket-transition-{name}")
-        for name in TRANSITION_INPUTS
+        path(f"tickets/<str:reference>/transitions/{row.name}/", views_tickets.transition_view(row.name),
+             name=f"ticket-transition-{row.name}")
+        for row in TRANSITIONS if row.api
     ],
     path("pivot/tickets/", views_pivot.PivotTicketListView.as_view(), name="pivot-tickets"),
     path("pivot/tickets/<str:reference>/", views_pivot.PivotTicketDetailView.as_view(), name="pivot-ticket"),

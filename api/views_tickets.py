@@ -4,6 +4,7 @@
 import re
 
 from django.db import transaction
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -14,9 +15,10 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from directory.models import School
-from tickets import selectors, services
+from tickets import selectors, services, workflow
 from tickets.models import Ticket
 from tickets.permissions import available_transitions
+from tickets.workflow import Input
 
 from . import ticket_serializers as ts
 from .base import ApiView
@@ -229,30 +231,34 @@ class TicketTransitionsView(_TicketBase):
                         headers={"ETag": etag_of(ticket)})
 
 
-def _service_kwargs(name, data, user):
-    """API field names → service keyword arguments (references resolved by the services)."""
+def _service_kwargs(row, data):
+    """API inputs → service keyword arguments, by input kind: a desk by id or slug becomes the
+    desk, a ticket reference is normalised (the service resolves it within the actor's perimeter)."""
     data = dict(data)
-    if name == "comment":
-        return data
-    if name == "escalate":
-        return data
-    if name == "route":
-        desk = data.pop("desk")
-        data["desk"] = int(desk) if desk.isdigit() else _desk_by_slug(desk)
+    for field in row.fields:
+        value = data.get(field.name)
+        if value is None:
+            continue
+        if field.kind == Input.DESK:
+            data[field.name] = _desk(field.name, value)
+        elif field.kind == Input.TICKET:
+            data[field.name] = value.strip().upper()
     return data
 
 
-def _desk_by_slug(slug):
+def _desk(name, value):
     from directory.models import Desk
 
-    desk = Desk.objects.filter(slug=slug).first()
+    value = value.strip()
+    desk = Desk.objects.filter(**{"pk": int(value)} if value.isdigit() else {"slug": value}).first()
     if desk is None:
-        raise serializers.ValidationError({"desk": [_("Guichet inconnu.")]})
+        raise serializers.ValidationError({name: [_("Guichet inconnu.")]})
     return desk
 
 
 class TransitionView(_TicketBase):
-    """POST /tickets/{reference}/transitions/{name}/ — one concrete route per transition."""
+    """POST /tickets/{reference}/transitions/{name}/ — one concrete route per row of the workflow
+    table with `api=True` (`tickets.workflow.TRANSITIONS`)."""
 
     transition = None
     extra_error_codes = (412, 428)
@@ -262,24 +268,31 @@ class TransitionView(_TicketBase):
 
     @idempotent
     def post(self, request, reference):
+        row = workflow.get(self.transition)
         ticket = self.ticket(reference)
         version = expected_version(request, ticket)
-        serializer = ts.TRANSITION_INPUTS[self.transition](data=request.data)
+        serializer = ts.TRANSITION_INPUTS[row.name](data=request.data)
         serializer.is_valid(raise_exception=True)
-        service = getattr(services, self.transition)
+        service = getattr(services, row.name)
         ticket = service(ticket, actor=request.user, expected_version=version,
-                         **_service_kwargs(self.transition, serializer.validated_data, request.user))
+                         **_service_kwargs(row, serializer.validated_data))
         return self.respond(ticket)
 
 
+def _description(row):
+    # What the person reads once done, then who may (the refusal names the right).
+    return format_lazy("{}\n\n{}", row.done, row.denied)
+
+
 def transition_view(name):
+    row = workflow.get(name)
     serializer = ts.TRANSITION_INPUTS[name]
 
     def post(self, request, reference):  # a function of its own per view, for its own schema
         return TransitionView.post(self, request, reference)
 
     post = extend_schema(
-        operation_id=f"tickets_transition_{name}", summary=f"Transition « {name} »",
+        operation_id=f"tickets_transition_{name}", summary=row.label, description=_description(row),
         request=serializer, parameters=[IF_MATCH_PARAM, IDEMPOTENCY_PARAM], responses={200: ts.TicketSerializer},
     )(post)
     view = type(f"{name.title().replace('_', '')}TransitionView", (TransitionView,), {"transition": name, "post": post})

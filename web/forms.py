@@ -133,96 +133,133 @@ class ReasonForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-# --- Agent transition forms -----------------------------------------------------------------------
+# --- Transition forms, built from the workflow table ----------------------------------------------
+# A service argument posted under another HTML name (the name the form used before the table; tests
+# and browser journeys post it).
+HTML_NAMES = {("escalate", "reason"): "note"}
+
+
+def _qualification_fields() -> dict:
+    """The qualification asked before a ticket leaves for a higher level (required for the vendor)."""
+    return {
+        "steps_to_reproduce": forms.CharField(label=_("Étapes pour reproduire"), widget=forms.Textarea(attrs={"rows": 3}), required=False),
+        "expected_behaviour": forms.CharField(label=_("Résultat attendu"), widget=forms.Textarea(attrs={"rows": 2}), required=False),
+        "observed_behaviour": forms.CharField(label=_("Résultat observé"), widget=forms.Textarea(attrs={"rows": 2}), required=False),
+        "users_affected": forms.IntegerField(label=_("Nombre d'utilisateurs concernés"), min_value=0, required=False),
+        "first_seen_at": forms.DateTimeField(
+            label=_("Constaté pour la première fois le"), required=False,
+            widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
+        ),
+        "browser_device": forms.CharField(label=_("Navigateur et appareil"), max_length=200, required=False),
+        "malfunction_proven": forms.BooleanField(label=_("Le dysfonctionnement est avéré (reproduit)"), required=False),
+        "no_solution_found": forms.BooleanField(label=_("Aucune solution trouvée aux niveaux inférieurs"), required=False),
+    }
+
+
+def _route_targets(ticket):
+    """The desks a DESK input may name: the other desks of the ticket's support chain at its level."""
+    from directory.models import Desk
+
+    try:
+        from tickets.guards import route_targets
+    except ImportError:  # until tickets.guards lands: the desks of the same level, as before
+        return Desk.objects.filter(level=ticket.level).exclude(pk=ticket.desk_id).order_by("name")
+    return Desk.objects.filter(pk__in=[d.pk for d in route_targets(ticket)]).order_by("name")
+
+
+def _form_fields(field, ticket) -> dict:
+    """The form fields of one `workflow.Field`, by its input kind."""
+    from tickets.workflow import Input
+
+    if field.kind == Input.TEXT:
+        rows = 4 if field.name == "body" else 3 if field.required else 2  # a message, a reason, a note
+        return {field.name: forms.CharField(label=field.label, widget=forms.Textarea(attrs={"rows": rows}), required=field.required)}
+    if field.kind == Input.BOOL:
+        return {field.name: forms.BooleanField(label=field.label, required=False)}
+    if field.kind == Input.DESK:
+        return {field.name: forms.ModelChoiceField(queryset=_route_targets(ticket), label=field.label, required=field.required)}
+    if field.kind == Input.TICKET:
+        return {field.name: forms.CharField(label=field.label, max_length=20, required=field.required)}
+    if field.kind == Input.QUALIFICATION:
+        return _qualification_fields()
+    raise ValueError(f"no form field for {field.kind!r}")
+
+
 class TransitionForm(forms.Form):
+    """The form of one row of `tickets.workflow.TRANSITIONS`: its fields, by input kind, and the
+    ticket's version. `service_kwargs()` gives the action's keyword arguments."""
+
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def service_kwargs(self) -> dict:
-        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+    def __init__(self, *args, row, ticket, user, **kwargs):
+        from tickets.workflow import Input
 
-
-class TakeForm(TransitionForm):
-    pass
-
-
-class ConfirmForm(TransitionForm):
-    pass
-
-
-class CommentForm(TransitionForm):
-    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 4}))
-    internal = forms.BooleanField(
-        label=_("Note interne (invisible du demandeur)"), required=False,
-    )
-
-
-class RequestInfoForm(TransitionForm):
-    body = forms.CharField(label=_("Votre question au demandeur"), widget=forms.Textarea(attrs={"rows": 4}))
-
-
-class AnswerForm(TransitionForm):
-    body = forms.CharField(label=_("Votre réponse"), widget=forms.Textarea(attrs={"rows": 4}))
-
-
-class RouteForm(TransitionForm):
-    desk = forms.ModelChoiceField(queryset=None, label=_("Vers le guichet"))
-    reason = forms.CharField(label=_("Motif"), widget=forms.Textarea(attrs={"rows": 3}))
-
-    def __init__(self, *args, ticket=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        from directory.models import Desk
-
-        qs = Desk.objects.all()
-        if ticket is not None:
-            qs = qs.filter(level=ticket.level).exclude(pk=ticket.desk_id)
-        self.fields["desk"].queryset = qs.order_by("name")
-
-
-class EscalateForm(TransitionForm):
-    """Qualification asked before a ticket leaves for a higher level (required for the vendor)."""
-
-    steps_to_reproduce = forms.CharField(label=_("Étapes pour reproduire"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    expected_behaviour = forms.CharField(label=_("Résultat attendu"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    observed_behaviour = forms.CharField(label=_("Résultat observé"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    users_affected = forms.IntegerField(label=_("Nombre d'utilisateurs concernés"), min_value=0, required=False)
-    first_seen_at = forms.DateTimeField(
-        label=_("Constaté pour la première fois le"), required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
-    )
-    browser_device = forms.CharField(label=_("Navigateur et appareil"), max_length=200, required=False)
-    malfunction_proven = forms.BooleanField(label=_("Le dysfonctionnement est avéré (reproduit)"), required=False)
-    no_solution_found = forms.BooleanField(label=_("Aucune solution trouvée aux niveaux inférieurs"), required=False)
-    note = forms.CharField(label=_("Message pour le niveau suivant"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-
-    def __init__(self, *args, ticket=None, **kwargs):
-        if ticket is not None and not kwargs.get("initial"):
+        self.row, self.user = row, user
+        kinds = {f.kind for f in row.fields}
+        if Input.QUALIFICATION in kinds and not kwargs.get("initial"):
             from tickets.models import QUALIFICATION_FIELDS
 
             initial = {f: getattr(ticket, f) for f in QUALIFICATION_FIELDS}
             initial.update(malfunction_proven=ticket.malfunction_proven, no_solution_found=ticket.no_solution_found)
             kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.fields["version"].initial = ticket.version
+        self.html_names: dict[str, str] = {}  # service argument → form field name
+        self.arguments: dict[str, tuple[str, ...]] = {}  # workflow field → its service arguments
+        for field in row.fields:
+            added = _form_fields(field, ticket)
+            for name, form_field in added.items():
+                html = HTML_NAMES.get((row.name, name), name)
+                self.fields[html] = form_field
+                self.html_names[name] = html
+            self.arguments[field.name] = tuple(added)
+        self._tickets = {f.name for f in row.fields if f.kind == Input.TICKET}
+
+    def drop(self, field) -> None:
+        """Leave one workflow field out of the form (not shown to this person)."""
+        for name in self.arguments.get(field.name, ()):
+            self.fields.pop(self.html_names[name], None)
+
+    def field_name(self, argument: str) -> str | None:
+        """The form field of a service argument (to show a service's error on it)."""
+        name = self.html_names.get(argument)
+        return name if name in self.fields else None
+
+    def clean(self):
+        cleaned = super().clean()
+        for argument in self._tickets:
+            html = self.html_names[argument]
+            value = (cleaned.get(html) or "").strip().upper()
+            if not value:
+                cleaned[html] = None
+                continue
+            cleaned[html] = self._ticket(value)
+            if cleaned[html] is None:
+                self.add_error(html, _("Aucun ticket de votre périmètre ne porte cette référence."))
+        return cleaned
+
+    def _ticket(self, reference):
+        from tickets.selectors import visible_to
+
+        return visible_to(self.user).filter(reference=reference).first()
+
+    def service_kwargs(self) -> dict:
+        kwargs = {}
+        for argument, html in self.html_names.items():
+            if html not in self.fields:
+                continue
+            value = self.cleaned_data.get(html)
+            if argument in self._tickets and value is None:
+                continue  # an optional reference left empty: the service's default
+            kwargs[argument] = value
+        return kwargs
 
 
-class SendBackForm(TransitionForm):
-    reason = forms.CharField(label=_("Ce qui manque (motif du renvoi)"), widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class ResolveForm(TransitionForm):
-    summary = forms.CharField(label=_("Résumé de la résolution (visible du demandeur)"), widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class ReopenForm(TransitionForm):
-    reason = forms.CharField(label=_("Qu'est-ce qui ne fonctionne toujours pas ?"), widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class CancelForm(TransitionForm):
-    reason = forms.CharField(label=_("Motif de l'annulation"), widget=forms.Textarea(attrs={"rows": 2}))
-
-
-class LinkForm(TransitionForm):
-    target = forms.CharField(label=_("Référence du ticket (ENT-AAAA-NNNNNN)"), max_length=20)
+def transition_form(row, ticket, user, data=None) -> TransitionForm:
+    """The form of `row` for `ticket`, prefixed by the row's name; bound when `data` is given."""
+    return TransitionForm(data, prefix=row.name, row=row, ticket=ticket, user=user)
 
 
 class OutageForm(forms.Form):

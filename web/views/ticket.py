@@ -11,57 +11,57 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from directory.selectors import desks_for
+from directory.selectors import desks_for, perimeter_for
 from tickets import permissions as ticket_permissions
 from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
+from tickets import workflow
 from tickets.exceptions import Conflict, GuardFailed, PermissionDenied
-from tickets.models import Ticket
+from tickets.models import State, Ticket
+from tickets.workflow import Input, Level
+
+try:
+    from tickets.rights import holds as _rights_holds
+except ImportError:  # tickets.rights is being written (issue 13); see _holds
+    _rights_holds = None
 
 from .. import forms as web_forms
 from ..forms import MessageForm
 from .attachments import attach_files, with_links
 from .sla_view import ticket_clocks
 
-# action name → (form class, button label, service function name, button style)
-ACTIONS = {
-    "take": (web_forms.TakeForm, gettext_lazy("Prendre en charge"), "take", ""),
-    "request_info": (web_forms.RequestInfoForm, gettext_lazy("Demander une information"), "request_info", "fr-btn--secondary"),
-    "comment": (web_forms.CommentForm, gettext_lazy("Répondre ou noter"), "comment", "fr-btn--secondary"),
-    "route": (web_forms.RouteForm, gettext_lazy("Réorienter vers un autre guichet"), "route", "fr-btn--secondary"),
-    "escalate": (web_forms.EscalateForm, gettext_lazy("Transmettre au niveau supérieur"), "escalate", "fr-btn--secondary"),
-    "send_back": (web_forms.SendBackForm, gettext_lazy("Renvoyer au niveau inférieur"), "send_back", "fr-btn--secondary"),
-    "resolve": (web_forms.ResolveForm, gettext_lazy("Résoudre"), "resolve", ""),
-    "cancel": (web_forms.CancelForm, gettext_lazy("Annuler le ticket"), "cancel", "fr-btn--tertiary"),
-    "link_duplicate": (web_forms.LinkForm, gettext_lazy("Marquer comme doublon de…"), "link_duplicate", "fr-btn--tertiary"),
-    "set_parent": (web_forms.LinkForm, gettext_lazy("Rattacher à un incident majeur…"), "set_parent", "fr-btn--tertiary"),
-}
-REQUESTER_ACTIONS = {
-    "answer": (web_forms.AnswerForm, gettext_lazy("Envoyer ma réponse"), "answer", ""),
-    "confirm": (web_forms.ConfirmForm, gettext_lazy("Oui, c'est réglé : confirmer"), "confirm", ""),
-    "reopen": (web_forms.ReopenForm, gettext_lazy("Non, le problème continue : rouvrir"), "reopen", "fr-btn--secondary"),
-}
-FORMS_WITH_TICKET = {"route", "escalate"}
+# The buttons are the rows of the workflow table shown on the web (`side`), in the table's order.
+ROWS = {row.name: row for row in workflow.TRANSITIONS if row.side in ("agent", "requester")}
+MAIN_PATH = (State.IN_PROGRESS, State.RESOLVED, State.CLOSED)
 
-# What the person reads once the action is done (a sentence, not the button's label).
-DONE = {
-    "take": gettext_lazy("Vous avez pris la demande en charge."),
-    "request_info": gettext_lazy("Votre question est envoyée au demandeur : la demande attend sa réponse."),
-    "comment": gettext_lazy("Votre message est ajouté à la demande."),
-    "route": gettext_lazy("La demande est réorientée vers le guichet choisi."),
-    "escalate": gettext_lazy("La demande est transmise au niveau supérieur."),
-    "send_back": gettext_lazy("La demande est renvoyée au niveau inférieur."),
-    "resolve": gettext_lazy("La demande est résolue : le demandeur est invité à confirmer."),
-    "cancel": gettext_lazy("La demande est annulée."),
-    "link_duplicate": gettext_lazy("La demande est marquée comme doublon."),
-    "set_parent": gettext_lazy("La demande est rattachée à l'incident majeur."),
-    "answer": gettext_lazy("Votre réponse est envoyée au support."),
-    "confirm": gettext_lazy("Merci : vous avez confirmé que le problème est réglé."),
-    "reopen": gettext_lazy("La demande est rouverte : le support la reprend."),
-}
+
+def _style(row) -> str:
+    """Primary: the row moves the ticket along its main path at its level (take, answer, resolve,
+    confirm); tertiary: it sets the ticket aside (cancels it, links it to another ticket)."""
+    if row.target == State.CANCELLED or any(f.kind == Input.TICKET for f in row.fields):
+        return "fr-btn--tertiary"
+    if row.level == Level.SAME and row.target in MAIN_PATH:
+        return ""
+    return "fr-btn--secondary"
+
+
+def _hidden_fields(row, user, ticket, perimeter):
+    """The row's fields this person is not shown: those needing a right they do not hold (the
+    internal note), and the optional ones of the requester's buttons (one click to confirm)."""
+    for field in row.fields:
+        if field.right is not None and not _holds(field.right, user, ticket, perimeter):
+            yield field
+        elif row.side == "requester" and not field.required:
+            yield field
+
+
+def _holds(right, user, ticket, perimeter) -> bool:
+    if _rights_holds is None:  # until tickets.rights lands: the internal note is the only such field
+        return ticket_permissions.can_see_internal(user, ticket)
+    return _rights_holds(right, user, ticket, perimeter)
+
 
 def _get_ticket(user, reference) -> Ticket:
     ticket = (
@@ -77,36 +77,24 @@ def _get_ticket(user, reference) -> Ticket:
     return ticket
 
 
-def _make_form(action, ticket, data=None):
-    form_class = (ACTIONS | REQUESTER_ACTIONS)[action][0]
-    kwargs = {"ticket": ticket} if action in FORMS_WITH_TICKET else {}
-    if data is None:
-        form = form_class(prefix=action, **kwargs)
-        form.fields["version"].initial = ticket.version
-        return form
-    return form_class(data, prefix=action, **kwargs)
-
-
 def _page(request, ticket, *, open_action=None, bound_form=None, error=None, status=200):
     user = request.user
     available = ticket_permissions.available_transitions(user, ticket)
     see_internal = ticket_permissions.can_see_internal(user, ticket)
     is_requester = ticket_permissions.is_requester_side(user, ticket)
+    perimeter = perimeter_for(user)
     agent_actions, requester_actions = [], []
-    for name in available:
-        table = REQUESTER_ACTIONS if name in REQUESTER_ACTIONS else ACTIONS if name in ACTIONS else None
-        if table is None:
+    for name, row in ROWS.items():
+        if name not in available:
             continue
-        if name == "cancel" and is_requester and not see_internal:
-            continue  # a requester cancels through the agents (keeps the list short)
-        if name == "comment" and is_requester and not see_internal:
-            continue  # the requester's message form is below the conversation
-        form = bound_form if name == open_action and bound_form is not None else _make_form(name, ticket)
-        if name == "comment" and not see_internal:
-            form.fields.pop("internal", None)
-        entry = {"name": name, "label": table[name][1], "style": table[name][3], "form": form,
+        if row.side == "agent" and is_requester and not see_internal:
+            continue  # the requester's own buttons, and the message form below the conversation
+        form = bound_form if name == open_action and bound_form is not None else web_forms.transition_form(row, ticket, user)
+        for field in _hidden_fields(row, user, ticket, perimeter):
+            form.drop(field)
+        entry = {"name": name, "label": row.label, "style": _style(row), "form": form,
                  "open": name == open_action, "fields": [f for f in form if not f.is_hidden]}
-        (requester_actions if table is REQUESTER_ACTIONS else agent_actions).append(entry)
+        (requester_actions if row.side == "requester" else agent_actions).append(entry)
     events = list(ticket_selectors.timeline_for(user, ticket).select_related("comment"))
     can_comment = "comment" in available
     message_form = MessageForm(initial={"version": ticket.version}) if can_comment and not see_internal else None
@@ -134,44 +122,36 @@ def ticket_detail(request, reference):
     return _page(request, _get_ticket(request.user, reference))
 
 
-def _call(action, ticket, user, form):
-    kwargs = form.service_kwargs()
-    version = form.cleaned_data.get("version")
-    fn = getattr(ticket_services, (ACTIONS | REQUESTER_ACTIONS)[action][2])
-    if action in ("link_duplicate", "set_parent"):
-        target = ticket_selectors.visible_to(user).filter(reference=kwargs.pop("target").strip().upper()).first()
-        if target is None:
-            raise GuardFailed(_("Aucun ticket de votre périmètre ne porte cette référence."))
-        kwargs["duplicate_of" if action == "link_duplicate" else "parent"] = target
-    if action == "escalate":
-        kwargs["reason"] = kwargs.pop("note", "")
-    return fn(ticket, actor=user, expected_version=version, **kwargs)
+def _call(row, ticket, user, form):
+    action = getattr(ticket_services, row.name)
+    return action(ticket, actor=user, expected_version=form.cleaned_data.get("version"), **form.service_kwargs())
 
 
 @login_required
 @require_POST
 def ticket_action(request, reference, action):
     ticket = _get_ticket(request.user, reference)
-    if action not in ACTIONS and action not in REQUESTER_ACTIONS:
+    row = ROWS.get(action)
+    if row is None:
         raise Http404
-    form = _make_form(action, ticket, data=request.POST)
+    form = web_forms.transition_form(row, ticket, request.user, data=request.POST)
     if not form.is_valid():
         return _page(request, ticket, open_action=action, bound_form=form, error=_("Vérifiez les champs signalés."), status=400)
     try:
         with transaction.atomic():
-            _call(action, ticket, request.user, form)
+            _call(row, ticket, request.user, form)
     except Conflict as exc:
         messages.error(request, exc.message)
         return redirect("web:ticket", reference=reference)
     except ValidationError as exc:
         for field, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
-            form.add_error(field if field in form.fields else None, errors)
+            form.add_error(form.field_name(field), errors)
         ticket.refresh_from_db()
         return _page(request, ticket, open_action=action, bound_form=form, error=" ".join(exc.messages), status=400)
     except (GuardFailed, PermissionDenied) as exc:
         ticket.refresh_from_db()
         return _page(request, ticket, open_action=action, bound_form=form, error=exc.message, status=409 if isinstance(exc, GuardFailed) else 403)
-    messages.success(request, DONE[action])
+    messages.success(request, row.done)
     return redirect("web:ticket", reference=reference)
 
 

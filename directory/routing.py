@@ -45,3 +45,23 @@ def first_route(routes, category: str, school: School, above: int = -1) -> tuple
         if desk is not None:
             return level, desk
     return None
+
+
+def chain_desks(routes: list[SupportRoute], school: School, level: int | None = None) -> list[Desk]:
+    """The convention's support chain for `school`: every desk its matrix names (any category), a
+    `school_desk` cell being the school's level-0 desk; only those of `level` if given.
+
+    `route` and `escalate` move a ticket only among these desks: a desk of another convention (or
+    another vendor) is never reached through the workflow."""
+    desks: dict[int, Desk] = {}
+    school_desk = None
+    for route in routes:
+        if level is not None and route.level != level:
+            continue
+        if route.desk_id is not None:
+            desks.setdefault(route.desk_id, route.desk)
+        elif route.school_desk and school_desk is None:
+            school_desk = school.desks.filter(level=0).order_by("pk").first()
+            if school_desk is not None:
+                desks.setdefault(school_desk.pk, school_desk)
+    return sorted(desks.values(), key=lambda d: (d.level, d.name, d.pk))

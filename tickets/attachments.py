@@ -11,10 +11,10 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .models import Attachment, EventKind
+from .actions import Change, action
+from .models import Attachment
 
 ALLOWED_MIME = {
     "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf",
@@ -67,40 +67,42 @@ def _clean_name(name: str) -> str:
     return name[:200]
 
 
-@transaction.atomic
-def add_attachment(ticket, *, actor, upload, public=True, expected_version=None) -> Attachment:
-    """Attach an uploaded file (Django UploadedFile or any object with .name and .read())."""
-    from . import services
-    from .permissions import check
-
+def _read_upload(*, upload=None, file=None, public=True) -> dict:
+    """Before the lock: read and check the file (size, type from the content)."""
+    upload = upload if upload is not None else file
     limit = max_bytes()
     name = _clean_name(getattr(upload, "name", "fichier"))
     size = getattr(upload, "size", None)
+    too_big = _("« %(name)s » dépasse la taille maximale de %(size)s Mo.") % {"name": name, "size": limit // (1024 * 1024)}
     if size is not None and size > limit:
-        raise ValidationError({"file": _("« %(name)s » dépasse la taille maximale de %(size)s Mo.") % {"name": name, "size": limit // (1024 * 1024)}})
+        raise ValidationError({"file": too_big})
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise ValidationError({"file": _("« %(name)s » dépasse la taille maximale de %(size)s Mo.") % {"name": name, "size": limit // (1024 * 1024)}})
+        raise ValidationError({"file": too_big})
     if not data:
         raise ValidationError({"file": _("« %(name)s » est vide.") % {"name": name}})
-    mime = detect_type(data, name)
+    return {"name": name, "data": data, "mime": detect_type(data, name), "public": public}
 
-    t = services._lock(ticket, expected_version)
-    check("add_attachment", actor, t)
+
+@action("add_attachment", prepare=_read_upload, returns=lambda t: t.last_event.attachment)
+def add_attachment(t, *, actor, name, data, mime, public=True):
+    """Attach an uploaded file (`upload` or `file`: a Django UploadedFile or any object with
+    .name and .read()); returns the Attachment."""
     from .permissions import is_agent_at_desk
 
     if not public and not is_agent_at_desk(actor, t) and not getattr(actor, "is_superuser", False):
         public = True  # only agents attach internal files
-    before = services._snapshot(t)
-    event = services._commit(t, before, actor=actor, kind=EventKind.ATTACHED, public=public,
-                             payload={"name": name, "size": len(data), "content_type": mime})
-    attachment = Attachment(
-        ticket=t, event=event, uploaded_by=actor, original_name=name, content_type=mime, size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(), public=public,
-    )
-    attachment.file.save("upload", ContentFile(data), save=False)
-    attachment.save()
-    return attachment
+
+    def store(t, event):
+        attachment = Attachment(
+            ticket=t, event=event, uploaded_by=actor, original_name=name, content_type=mime, size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(), public=public,
+        )
+        attachment.file.save("upload", ContentFile(data), save=False)
+        attachment.save()
+        event.attachment = attachment  # what the action returns, without a query
+
+    return Change(payload={"name": name, "size": len(data), "content_type": mime}, public=public, then=store)
 
 
 def can_preview(attachment) -> bool:

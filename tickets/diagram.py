@@ -1,22 +1,15 @@
-"""The state diagram, generated from the FSM transitions declared on `Ticket` (Mermaid)."""
+"""The state diagram (Mermaid), generated from the workflow table (`tickets.workflow.TRANSITIONS`),
+the same rows the FSM transitions on `Ticket` are derived from. Arrows are labelled by row name."""
 
-from .models import State, Ticket
-
-# FSM method name → service name shown on the arrows.
-_LABELS = {
-    "fsm_take": "take", "fsm_request_info": "request_info", "fsm_answer": "answer / requester reply",
-    "fsm_comment": "comment", "fsm_route": "route", "fsm_escalate": "escalate", "fsm_send_back": "send_back",
-    "fsm_resolve": "resolve", "fsm_confirm": "confirm", "fsm_reopen": "reopen", "fsm_auto_close": "auto_close",
-    "fsm_cancel": "cancel", "fsm_link": "link_duplicate / set_parent / qualification",
-}
+from .states import State
+from .workflow import TRANSITIONS
 
 
 def transitions() -> list[tuple[str, str, str]]:
-    field = Ticket._meta.get_field("state")
     edges = set()
-    for tr in field.get_all_transitions(Ticket):
-        target = tr.target if tr.target is not None else tr.source
-        edges.add((tr.source, target, _LABELS.get(tr.name, tr.name)))
+    for row in TRANSITIONS:
+        for source in row.source:
+            edges.add((str(source), str(row.target if row.target is not None else source), row.name))
     return sorted(edges)
 
 
@@ -24,9 +17,11 @@ def mermaid() -> str:
     lines = [
         "# Ticket states",
         "",
-        "Generated from `tickets/models.py` by `python manage.py ticket_state_diagram` — do not edit by hand.",
-        "The level (0–3) is a separate field: `escalate` (+1), `send_back` (−1) and `route` (same level)",
-        "change the level or the desk while the ticket stays in progress.",
+        "Generated from the workflow table `tickets/workflow.py` by `python manage.py ticket_state_diagram` — do not",
+        "edit by hand. Arrows are labelled with the transition's name (one row of the table, one action in",
+        "`tickets.services`). The level (0–3) is a separate field: `escalate` (+1), `send_back` (−1) and `route`",
+        "(same level, another desk of the convention's support chain) change the level or the desk while the",
+        "ticket stays in progress.",
         "",
         "```mermaid",
         "stateDiagram-v2",

@@ -2,7 +2,8 @@
 attachments, links, the outbox and in-app notifications.
 
 State changes only happen through `tickets.services` (which also bumps `version` and writes the
-timeline event): the FSM methods below only declare which state moves are legal.
+timeline event). The FSM transitions (`fsm_<name>`) are derived from the workflow table
+(`tickets.workflow.TRANSITIONS`): they only declare which state moves are legal.
 """
 
 import secrets
@@ -15,6 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from directory.choices import Category, Level
+
+from .states import EventKind, State
+from .workflow import TRANSITIONS
 
 
 class Impact(models.IntegerChoices):
@@ -39,15 +43,6 @@ class Priority(models.IntegerChoices):
 def priority_for(impact: int, urgency: int) -> int:
     """ITIL matrix: impact × urgency → P1..P4 (high/high = P1, low/low = P4)."""
     return min(int(impact) + int(urgency) - 1, 4)
-
-
-class State(models.TextChoices):
-    NEW = "new", _("Nouveau")
-    IN_PROGRESS = "in_progress", _("En cours")
-    WAITING_REQUESTER = "waiting_requester", _("En attente du demandeur")
-    RESOLVED = "resolved", _("Résolu")
-    CLOSED = "closed", _("Clos")
-    CANCELLED = "cancelled", _("Annulé")
 
 
 OPEN_STATES = (State.NEW, State.IN_PROGRESS, State.WAITING_REQUESTER)
@@ -75,7 +70,21 @@ class TicketCounter(models.Model):
         return f"{self.year} : {self.last}"
 
 
-class Ticket(FSMModelMixin, models.Model):
+def _fsm_stub(row):
+    def method(self):
+        pass
+
+    method.__name__ = method.__qualname__ = f"fsm_{row.name}"
+    method.__doc__ = f"State move of `{row.name}` (see tickets.workflow)."
+    return transition(field="state", source=list(row.source), target=row.target)(method)
+
+
+# One FSM transition per row of the workflow table, named after it: `fsm_take`, `fsm_route`…
+# (django-fsm collects them from the class, inherited members included).
+TicketTransitions = type("TicketTransitions", (), {f"fsm_{row.name}": _fsm_stub(row) for row in TRANSITIONS})
+
+
+class Ticket(TicketTransitions, FSMModelMixin, models.Model):
     State = State
     Priority = Priority
     Impact = Impact
@@ -177,86 +186,12 @@ class Ticket(FSMModelMixin, models.Model):
     def qualification_missing(self) -> list[str]:
         return [f for f in QUALIFICATION_FIELDS if getattr(self, f) in (None, "")]
 
-    # --- FSM: legal state moves only; services do the rest -------------------------------------
-    @transition(field=state, source=WORKING, target=State.IN_PROGRESS)
-    def fsm_take(self):
-        pass
-
-    @transition(field=state, source=WORKING, target=State.WAITING_REQUESTER)
-    def fsm_request_info(self):
-        pass
-
-    @transition(field=state, source=State.WAITING_REQUESTER, target=State.IN_PROGRESS)
-    def fsm_answer(self):
-        pass
-
-    @transition(field=state, source=ACTIVE, target=None)
-    def fsm_comment(self):
-        pass
-
-    @transition(field=state, source=WORKING, target=None)
-    def fsm_route(self):
-        pass
-
-    @transition(field=state, source=WORKING, target=State.IN_PROGRESS)
-    def fsm_escalate(self):
-        pass
-
-    @transition(field=state, source=WORKING, target=State.IN_PROGRESS)
-    def fsm_send_back(self):
-        pass
-
-    @transition(field=state, source=ACTIVE, target=State.RESOLVED)
-    def fsm_resolve(self):
-        pass
-
-    @transition(field=state, source=State.RESOLVED, target=State.CLOSED)
-    def fsm_confirm(self):
-        pass
-
-    @transition(field=state, source=[State.RESOLVED, State.CLOSED], target=State.IN_PROGRESS)
-    def fsm_reopen(self):
-        pass
-
-    @transition(field=state, source=State.RESOLVED, target=State.CLOSED)
-    def fsm_auto_close(self):
-        pass
-
-    @transition(field=state, source=ACTIVE, target=State.CANCELLED)
-    def fsm_cancel(self):
-        pass
-
-    @transition(field=state, source=ACTIVE, target=None)
+    @property
     def fsm_link(self):
-        pass
+        # Transitional: the old shared stub, still named by tickets.permissions.check until that
+        # re-exports tickets.rights.check. Not a transition of its own (a property is not collected).
+        return self.fsm_set_parent
 
-
-class EventKind(models.TextChoices):
-    OPENED = "opened", _("Ticket ouvert")
-    TAKEN = "taken", _("Pris en charge")
-    COMMENTED = "commented", _("Réponse publique")
-    NOTE = "note", _("Note interne")
-    INFO_REQUESTED = "info_requested", _("Demande d'information")
-    ANSWERED = "answered", _("Réponse du demandeur")
-    ROUTED = "routed", _("Réorienté")
-    ESCALATED = "escalated", _("Transmis au niveau supérieur")
-    SENT_BACK = "sent_back", _("Renvoyé au niveau inférieur")
-    RESOLVED = "resolved", _("Résolu")
-    CONFIRMED = "confirmed", _("Résolution confirmée")
-    REOPENED = "reopened", _("Réouvert")
-    AUTO_CLOSED = "auto_closed", _("Clos automatiquement")
-    CANCELLED = "cancelled", _("Annulé")
-    LINKED_DUPLICATE = "linked_duplicate", _("Marqué comme doublon")
-    PARENT_SET = "parent_set", _("Rattaché à un incident majeur")
-    QUALIFIED = "qualified", _("Qualification mise à jour")
-    VENDOR_REFERENCE = "vendor_reference", _("Référence éditeur enregistrée")
-    ATTACHED = "attached", _("Pièce jointe ajoutée")
-    # Written by the sla app (sla/ticket_bridge.py). They annotate the timeline without changing
-    # the ticket, so they do not take a new version (see TicketEvent.version).
-    SLA_WARNING = "sla_warning", _("Alerte de délai (SLA)")
-    SLA_BREACH = "sla_breach", _("Délai dépassé (SLA)")
-    SLA_MET = "sla_met", _("Objectif de délai tenu (SLA)")
-    LEGAL_NOTICE = "legal_notice", _("Notification légale enregistrée")
 
 
 # Timeline lines that record what happened around the ticket, not a change of the ticket itself:

@@ -1,9 +1,9 @@
 """The ticket workflow as one table: every action on a ticket, what it needs and who may do it.
 
-Everything else is derived from `TRANSITIONS`: the django-fsm-2 transitions on `Ticket`, the
-permission check (`tickets.permissions`), the API transition routes, inputs and OpenAPI schema, the
+Everything else is derived from `TRANSITIONS`: the django-fsm-2 transitions on `Ticket`
+(`fsm_<name>`), the permission check (`tickets.rights`), the named guards (`tickets.guards`), the API transition routes, inputs and OpenAPI schema, the
 web action buttons and forms, the state diagram (docs/ticket-states.md). The action bodies are in
-`tickets.actions`, one function each; the event each writes (its public name, who is told, who sees
+`tickets.actions` (re-exported by `tickets.services`), one function each; the event each writes (its public name, who is told, who sees
 it) is in `tickets.events`, keyed by `event`.
 
 Adding a transition: one `Transition(...)` row below and one function in `tickets.actions` (see
@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import EventKind, State
+from .states import EventKind, State
 
 NEW, IN_PROGRESS, WAITING, RESOLVED, CLOSED, CANCELLED = (
     State.NEW, State.IN_PROGRESS, State.WAITING_REQUESTER, State.RESOLVED, State.CLOSED, State.CANCELLED,
@@ -28,7 +28,7 @@ NOT_TERMINAL = (NEW, IN_PROGRESS, WAITING, RESOLVED)
 
 
 class Right(StrEnum):
-    """Who may do something, relative to one ticket (resolved by `tickets.permissions.holds`).
+    """Who may do something, relative to one ticket (resolved by `tickets.rights.holds`).
 
     Administrators hold every right but `SYSTEM`'s exclusivity: they may run system actions too."""
 
@@ -66,6 +66,7 @@ class Field:
     required: bool = True
     # Only a holder of this right may set the field (e.g. an internal note: agents of the desk).
     right: Right | None = None
+    denied: str = ""                 # why not, when a person without `right` sets it
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class Transition:
     guards: tuple[str, ...] = ()     # named rules of tickets.guards, checked before it happens
     side: str = "agent"              # where the web shows it: "agent", "requester" or "" (not a button)
     api: bool = True                 # POST /api/v1/tickets/{ref}/transitions/{name}/
+    wrong_state: str = ""            # why not, from another state (default: names the action and state)
 
 
 BODY = Field("body", Input.TEXT, _("Message"))
@@ -96,18 +98,19 @@ TRANSITIONS: tuple[Transition, ...] = (
         guards=("not_own_assignment",),
     ),
     Transition(
+        "comment", _("Répondre ou noter"), _("Votre message est ajouté à la demande."),
+        source=ACTIVE, target=None, who=frozenset({Right.DESK_AGENT, Right.REQUESTER, Right.OBSERVER}),
+        event=EventKind.COMMENTED, denied=_("Vous ne pouvez pas commenter ce ticket."),
+        fields=(BODY, Field("internal", Input.BOOL, _("Note interne (invisible du demandeur)"), required=False,
+                            right=Right.DESK_AGENT,
+                            denied=_("Seuls les agents du guichet peuvent écrire une note interne."))),
+    ),
+    Transition(
         "request_info", _("Demander une information"),
         _("Votre question est envoyée au demandeur : la demande attend sa réponse."),
         source=WORKING, target=WAITING, who=frozenset({Right.DESK_AGENT}), event=EventKind.INFO_REQUESTED,
         denied=_("Seul un agent du guichet où se trouve le ticket peut faire cela."),
         fields=(Field("body", Input.TEXT, _("Votre question au demandeur")),),
-    ),
-    Transition(
-        "comment", _("Répondre ou noter"), _("Votre message est ajouté à la demande."),
-        source=ACTIVE, target=None, who=frozenset({Right.DESK_AGENT, Right.REQUESTER, Right.OBSERVER}),
-        event=EventKind.COMMENTED, denied=_("Vous ne pouvez pas commenter ce ticket."),
-        fields=(BODY, Field("internal", Input.BOOL, _("Note interne (invisible du demandeur)"), required=False,
-                            right=Right.DESK_AGENT)),
     ),
     Transition(
         "answer", _("Envoyer ma réponse"), _("Votre réponse est envoyée au support."),
@@ -120,7 +123,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         source=WORKING, target=None, who=frozenset({Right.DESK_AGENT}), event=EventKind.ROUTED,
         denied=_("Seul un agent du guichet où se trouve le ticket peut faire cela."), level=Level.OTHER_DESK,
         fields=(Field("desk", Input.DESK, _("Vers le guichet")), REASON),
-        guards=("in_support_chain", "qualified_for_vendor"),
+        guards=("qualified_for_vendor", "in_support_chain"),
     ),
     Transition(
         "escalate", _("Transmettre au niveau supérieur"), _("La demande est transmise au niveau supérieur."),
@@ -128,7 +131,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         denied=_("Seul un agent du guichet où se trouve le ticket peut faire cela."), level=Level.UP,
         fields=(Field("qualification", Input.QUALIFICATION, _("Qualification"), required=False),
                 Field("reason", Input.TEXT, _("Message pour le niveau suivant"), required=False)),
-        guards=("in_support_chain", "qualified_for_vendor"),
+        guards=("qualified_for_vendor", "in_support_chain"),
     ),
     Transition(
         "send_back", _("Renvoyer au niveau inférieur"), _("La demande est renvoyée au niveau inférieur."),
@@ -198,7 +201,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "add_attachment", _("Joindre un fichier"), _("Le fichier est joint à la demande."),
         source=NOT_TERMINAL, target=None, who=frozenset({Right.DESK_AGENT, Right.REQUESTER, Right.OBSERVER}),
         event=EventKind.ATTACHED, denied=_("Vous ne pouvez pas joindre de fichier à ce ticket."),
-        side="", api=False,
+        wrong_state=_("Le ticket est clos : on ne peut plus y joindre de fichier."), side="", api=False,
     ),
 )
 

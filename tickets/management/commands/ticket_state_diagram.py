@@ -7,7 +7,7 @@ from tickets.diagram import mermaid
 
 
 class Command(BaseCommand):
-    help = "Write the ticket state diagram (Mermaid) generated from the FSM into docs/ticket-states.md."
+    help = "Write the ticket state diagram (Mermaid) generated from the workflow table into docs/ticket-states.md."
 
     def add_arguments(self, parser):
         parser.add_argument("--output", default=str(Path(settings.BASE_DIR) / "docs" / "ticket-states.md"))

@@ -1,0 +1,529 @@
+"""Writes on tickets: one function per row of the workflow table (`tickets.workflow`), each in one
+transaction, plus `open_ticket`.
+
+The skeleton is written once, in `action(name)`: lock the row, check the version
+(`expected_version`), the right, the state and the row's guards (`tickets.rights`,
+`tickets.guards`), snapshot, run the body, the FSM transition (`Ticket.fsm_<name>`), a conditional
+UPDATE (version + 1), exactly one timeline event, `ticket_transitioned` and the outbox rows — all
+or nothing. A body only says what it changes, and returns the event's payload (or a `Change`).
+
+Errors: `PermissionDenied` (who), `GuardFailed` (workflow rule), `Conflict` (someone else changed
+the ticket meanwhile), Django's `ValidationError` (bad input, keyed by field name).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from directory.choices import Category, Role
+from directory.models import Convention, Desk
+from directory.routing import desk_at, first_route, routes_of
+from directory.selectors import perimeter_for
+
+from . import guards, outbox, workflow
+from .exceptions import Conflict, GuardFailed, PermissionDenied
+from .models import ACTIVE, Comment, Impact, State, Ticket, TicketEvent, Urgency, priority_for
+from .numbering import next_reference
+from .qualification import apply_qualification, check_ready_for_vendor
+from .rights import check
+from .signals import ticket_transitioned
+from .states import EventKind
+
+_FIELDS = [f.attname for f in Ticket._meta.concrete_fields if f.attname != "id"]
+
+# name → action function, filled by `action`: one per row of the table (tests/tickets/test_workflow_table.py).
+ACTIONS: dict[str, Callable] = {}
+
+
+# --- the core -----------------------------------------------------------------------------------
+
+@dataclass
+class Change:
+    """What a body tells the core beyond its field changes (a plain dict return is the payload)."""
+
+    payload: dict = field(default_factory=dict)
+    target: Desk | None = None      # the desk the ticket moves to: the row's "target" guards check it
+    kind: EventKind | None = None   # the timeline line, when not the row's (a comment's internal note)
+    public: bool = True
+    then: Callable | None = None    # then(ticket, event), after the event: rows that point to it
+    instead: str | None = None      # another row's move happens (a requester's reply answers)
+
+
+def lock(ticket, expected_version=None) -> Ticket:
+    """The ticket's row, locked until the end of the transaction; Conflict if its version moved."""
+    try:
+        t = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("desk", "school", "requester", "assignee")
+            .get(pk=ticket.pk if isinstance(ticket, Ticket) else ticket)
+        )
+    except Ticket.DoesNotExist:
+        raise GuardFailed(_("Ce ticket n'existe pas.")) from None
+    if expected_version is not None and t.version != int(expected_version):
+        raise Conflict(
+            _("Le ticket %(reference)s a été modifié entre-temps (version %(version)s, vous aviez la version "
+              "%(expected)s) : rechargez-le avant de recommencer.")
+            % {"reference": t.reference, "version": t.version, "expected": expected_version}
+        )
+    return t
+
+
+def snapshot(t: Ticket) -> dict:
+    return {f: getattr(t, f) for f in _FIELDS}
+
+
+def record(t: Ticket, *, actor, kind, before: dict | None, public=True, payload=None, at=None) -> TicketEvent:
+    """The timeline line of a change already saved, its signal and its outbox rows."""
+    event = TicketEvent.objects.create(
+        ticket=t, actor=actor if getattr(actor, "pk", None) else None, kind=kind, at=at or timezone.now(),
+        from_state=before["state"] if before else "", to_state=t.state,
+        from_level=before["level"] if before else None, to_level=t.level,
+        from_desk_id=before["desk_id"] if before else None, to_desk_id=t.desk_id,
+        public=public, version=t.version, payload=payload or {},
+    )
+    ticket_transitioned.send(sender=Ticket, ticket=t, event=event, before=before)
+    outbox.enqueue(t, event, actor)
+    t.last_event = event
+    return event
+
+
+def commit(t: Ticket, before: dict, *, actor, kind, public=True, payload=None) -> TicketEvent:
+    """Conditional UPDATE on the version read under lock, then the event. Lost race → Conflict."""
+    now = timezone.now()
+    changed = {f: getattr(t, f) for f in _FIELDS if getattr(t, f) != before[f]}
+    t.version = before["version"] + 1
+    t.updated_at = now
+    changed.update(version=t.version, updated_at=now)
+    if Ticket.objects.filter(pk=t.pk, version=before["version"]).update(**changed) != 1:
+        raise Conflict()
+    return record(t, actor=actor, kind=kind, before=before, public=public, payload=payload, at=now)
+
+
+def transition(name: str, t: Ticket, *, actor, body: Callable[[Ticket], Change | dict | None]) -> Ticket:
+    """On a locked, checked row: the row's actor guards, the body, its target guards, the FSM move,
+    the conditional UPDATE and the one event."""
+    row = workflow.get(name)
+    guards.run(row, t, "actor", actor=actor)
+    before = snapshot(t)
+    change = body(t)
+    if not isinstance(change, Change):
+        change = Change(payload=change or {})
+    if change.target is not None:
+        guards.run(row, t, "target", target=change.target)
+    if change.instead:
+        row = workflow.get(change.instead)
+    getattr(t, f"fsm_{row.name}")()
+    event = commit(t, before, actor=actor, kind=change.kind or row.event, public=change.public, payload=change.payload)
+    if change.then is not None:
+        change.then(t, event)
+    return t
+
+
+def action(name: str, *, prepare: Callable | None = None, returns: Callable | None = None):
+    """Make `body(t, *, actor, **inputs)` the action `name(ticket, *, actor, expected_version=None,
+    **inputs)`: one transaction, the lock, the check (with the inputs that fields' rights read),
+    then `transition`. `prepare(**inputs) -> inputs` runs first, before the lock (e.g. reading an
+    upload); `returns(ticket)` is what the action returns instead of the ticket."""
+    row = workflow.get(name)
+    rights_of_fields = [f.name for f in row.fields if f.right is not None]
+
+    def decorate(body):
+        @transaction.atomic
+        def run(ticket, *, actor=None, expected_version=None, **inputs):
+            if prepare is not None:
+                inputs = prepare(**inputs)
+            t = lock(ticket, expected_version)
+            check(name, actor, t, **{f: inputs[f] for f in rights_of_fields if f in inputs})
+            t = transition(name, t, actor=actor, body=lambda t: body(t, actor=actor, **inputs))
+            return returns(t) if returns is not None else t
+
+        run.__name__, run.__qualname__, run.__doc__, run.__module__ = name, name, body.__doc__, body.__module__
+        run.__signature__ = _signature(prepare or body, Ticket if returns is None else inspect.Signature.empty)
+        run.transition = row
+        ACTIONS[name] = run
+        return run
+
+    return decorate
+
+
+def _signature(fn, returned) -> inspect.Signature:
+    """The action's own signature: `(ticket, *, actor=None, expected_version=None, <its inputs>)`,
+    the inputs being those of `prepare` if any, else the body's."""
+    params = list(inspect.signature(fn).parameters.values())
+    inputs = [p for p in params if p.kind == inspect.Parameter.KEYWORD_ONLY and p.name != "actor"]
+    inputs += [p for p in params if p.kind == inspect.Parameter.VAR_KEYWORD]
+    head = [
+        inspect.Parameter("ticket", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        inspect.Parameter("actor", inspect.Parameter.KEYWORD_ONLY, default=None),
+        inspect.Parameter("expected_version", inspect.Parameter.KEYWORD_ONLY, default=None),
+    ]
+    return inspect.Signature(head + inputs, return_annotation=returned)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def required(name: str, value, label: str) -> str:
+    value = (value or "").strip() if isinstance(value, str) or value is None else value
+    if not value:
+        raise ValidationError({name: _("Le champ « %(label)s » est obligatoire.") % {"label": label}})
+    return value
+
+
+def _desk(value) -> Desk:
+    if isinstance(value, Desk):
+        return value
+    try:
+        return Desk.objects.get(pk=value)
+    except (Desk.DoesNotExist, ValueError, TypeError):
+        raise ValidationError({"desk": _("Guichet inconnu.")}) from None
+
+
+def _other_ticket(actor, value, field) -> Ticket:
+    from .selectors import visible_to
+
+    qs = visible_to(actor) if actor is not None else Ticket.objects.all()
+    try:
+        if isinstance(value, Ticket):
+            return qs.get(pk=value.pk)
+        if isinstance(value, int):
+            return qs.get(pk=value)
+        return qs.get(reference=str(value).strip())
+    except Ticket.DoesNotExist:
+        raise ValidationError({field: _("Ticket %(value)s introuvable dans votre périmètre.") % {"value": value}}) from None
+
+
+def _comment_row(body, public=True):
+    """`Change.then`: the comment row of the event (the text the timeline shows)."""
+    def write(t, event):
+        Comment.objects.create(ticket=t, event=event, author=event.actor, body=body, public=public, created_at=event.at)
+    return write
+
+
+def _move_to(t: Ticket, target: Desk, level: int | None = None) -> None:
+    if level is not None:
+        t.level = level
+    t.desk, t.assignee = target, None
+    t.reached_vendor = t.reached_vendor or target.vendor_id is not None
+    t.vendor_id = t.vendor_id or target.vendor_id
+
+
+# --- open ---------------------------------------------------------------------------------------
+
+def convention_for(school, on: date | None = None, product=None) -> Convention | None:
+    """The convention covering the school on that date (latest start first), for a product if given."""
+    on = on or timezone.localdate()
+    qs = Convention.objects.filter(coverage__school=school, starts_on__lte=on, ends_on__gte=on)
+    if product is not None:
+        qs = qs.filter(product=product)
+    return qs.order_by("-starts_on", "pk").first()
+
+
+def _may_open(user, school) -> bool:
+    p = perimeter_for(user)
+    return p.everything or any(
+        g.scope == "school" and g.scope_id == school.pk and g.role in (Role.REQUESTER, Role.AGENT) for g in p.grants
+    )
+
+
+@transaction.atomic
+def open_ticket(*, actor, school, title, description, category, service="", impact, urgency, contact="",
+                qualification=None, via="web", on_behalf_of=None) -> Ticket:
+    """Not a row of the table: the ticket does not exist yet (it lands where the matrix says).
+
+    `on_behalf_of`: the requester when `actor` relays for them (an ENT help module, a bridge); both
+    must be of the school's side, so a relay never opens for someone outside its perimeter."""
+    if not _may_open(actor, school):
+        raise PermissionDenied(
+            _("Seuls les demandeurs de l'école et son correspondant ENT (niveau 0) peuvent y ouvrir un ticket.")
+        )
+    if on_behalf_of is not None and on_behalf_of.pk != actor.pk and not (
+        on_behalf_of.is_active and _may_open(on_behalf_of, school)
+    ):
+        raise PermissionDenied(_("%(person)s n'est pas un demandeur de l'école %(uai)s.") % {"person": on_behalf_of, "uai": school.uai})
+    requester = on_behalf_of or actor
+    title = required("title", title, _("titre"))
+    if len(title) > 200:
+        raise ValidationError({"title": _("Le titre dépasse 200 caractères.")})
+    description = required("description", description, _("description"))
+    if category not in Category.values:
+        raise ValidationError({"category": _("Catégorie inconnue : %(category)r.") % {"category": category}})
+    try:
+        impact, urgency = int(impact), int(urgency)
+    except (TypeError, ValueError):
+        raise ValidationError({"impact": _("Impact et urgence sont des valeurs 1, 2 ou 3.")}) from None
+    if impact not in Impact.values:
+        raise ValidationError({"impact": _("Impact inconnu (1 élevé, 2 moyen, 3 faible).")})
+    if urgency not in Urgency.values:
+        raise ValidationError({"urgency": _("Urgence inconnue (1 élevée, 2 moyenne, 3 faible).")})
+
+    convention = convention_for(school)
+    if convention is None:
+        raise GuardFailed(_("Aucune convention en vigueur ne couvre l'école %(uai)s : impossible d'orienter la demande.") % {"uai": school.uai})
+    landing = first_route(routes_of(convention), category, school)
+    if landing is None:
+        raise GuardFailed(
+            _("La matrice de support de la convention %(convention)s ne prévoit aucun guichet pour la "
+              "catégorie « %(category)s ».")
+            % {"convention": convention.reference, "category": Category(category).label}
+        )
+    level, desk = landing
+    now = timezone.now()
+    t = Ticket(
+        reference=next_reference(timezone.localdate(now)), school=school, requester=requester, contact=(contact or "").strip(),
+        title=title, description=description, category=category, service=(service or "").strip(),
+        impact=impact, urgency=urgency, priority=priority_for(impact, urgency), convention=convention, via=via,
+        level=level, desk=desk, reached_vendor=desk.vendor_id is not None, vendor_id=desk.vendor_id,
+        created_at=now, updated_at=now,
+    )
+    if qualification:
+        apply_qualification(t, dict(qualification))
+    if desk.vendor_id is not None:
+        check_ready_for_vendor(t)
+    t.save()
+    record(t, actor=actor, kind=EventKind.OPENED, before=None, payload={
+        "convention": convention.reference, "category": category, "priority": t.priority,
+        **({"on_behalf_of": requester.pk} if requester.pk != actor.pk else {}),
+    }, at=now)
+    return t
+
+
+# --- the rows -----------------------------------------------------------------------------------
+
+@action("take")
+def take(t, *, actor, force=False):
+    if t.assignee_id and not force:
+        # Two agents clicking "take" at once: the second one learns it was taken.
+        raise Conflict(_("Ce ticket vient d'être pris en charge par %(assignee)s.") % {"assignee": t.assignee})
+    t.assignee = actor
+    return {"assignee": actor.pk}
+
+
+@action("comment")
+def comment(t, *, actor, body, internal=False):
+    body = required("body", body, _("message"))
+    from .permissions import is_agent_at_desk, is_requester_side
+
+    if (
+        not internal
+        and t.state == State.WAITING_REQUESTER
+        and is_requester_side(actor, t)
+        and not is_agent_at_desk(actor, t)
+    ):
+        # A requester reply to a request for information brings the ticket back to work.
+        return Change(payload={"body": body}, instead="answer", then=_comment_row(body))
+    return Change(payload={"body": body}, kind=EventKind.NOTE if internal else EventKind.COMMENTED,
+                  public=not internal, then=_comment_row(body, public=not internal))
+
+
+@action("request_info")
+def request_info(t, *, actor, body):
+    body = required("body", body, _("question au demandeur"))
+    if t.assignee_id is None:
+        t.assignee = actor
+    return Change(payload={"body": body}, then=_comment_row(body))
+
+
+@action("answer")
+def answer(t, *, actor, body):
+    body = required("body", body, _("réponse"))
+    return Change(payload={"body": body}, then=_comment_row(body))
+
+
+@action("route")
+def route(t, *, actor, desk, reason):
+    reason = required("reason", reason, _("motif de la réorientation"))
+    target = _desk(desk)
+    if target.pk == t.desk_id:
+        raise GuardFailed(_("Le ticket est déjà sur ce guichet."))
+    if target.level != t.level:
+        raise GuardFailed(
+            _("Réorienter se fait au même niveau (niveau %(level)s) ; pour changer de niveau, transmettez ou renvoyez le ticket.")
+            % {"level": t.level}
+        )
+    _move_to(t, target)
+    return Change(payload={"reason": reason, "desk": target.pk}, target=target)
+
+
+@action("escalate")
+def escalate(t, *, actor, reason="", no_solution_found=None, **qualification):
+    if no_solution_found is not None:
+        qualification["no_solution_found"] = no_solution_found
+    changed = apply_qualification(t, qualification)
+    if t.convention_id is None:
+        raise GuardFailed(_("Aucune convention n'est associée à ce ticket : le niveau supérieur est inconnu."))
+    nxt = first_route(routes_of(t.convention), t.category, t.school, above=t.level)
+    if nxt is None:
+        raise GuardFailed(
+            _("Dans la convention %(convention)s, aucun niveau au-dessus du niveau %(level)s ne traite la "
+              "catégorie « %(category)s ».")
+            % {"convention": t.convention.reference, "level": t.level, "category": t.get_category_display()}
+        )
+    level, target = nxt
+    _move_to(t, target, level)
+    return Change(target=target, payload={
+        "reason": (reason or "").strip(), "desk": target.pk, "qualification": changed,
+        "malfunction_proven": t.malfunction_proven, "no_solution_found": t.no_solution_found,
+    })
+
+
+@action("send_back")
+def send_back(t, *, actor, reason):
+    reason = required("reason", reason, _("motif du renvoi (information demandée)"))
+    # Back to the desk (and agent) that escalated it here; else the matrix's lower level.
+    arrival = (
+        t.events.filter(to_level=t.level, from_level__lt=t.level, from_desk__isnull=False)
+        .order_by("-id").select_related("from_desk").first()
+    )
+    if arrival is not None:
+        level, target, assignee_id = arrival.from_level, arrival.from_desk, arrival.actor_id
+    else:
+        routes = routes_of(t.convention) if t.convention_id else []
+        target = None
+        for level in range(t.level - 1, -1, -1):
+            target = desk_at(routes, level, t.category, t.school)
+            if target is not None:
+                break
+        if target is None:
+            raise GuardFailed(_("Aucun niveau inférieur ne traite cette catégorie : le ticket ne peut pas être renvoyé."))
+        assignee_id = None
+    t.level, t.desk, t.assignee_id = level, target, assignee_id
+    return {"reason": reason, "desk": target.pk}
+
+
+def _resolved(t, summary):
+    t.resolution_summary, t.resolved_at, t.resolved_by_desk = summary, timezone.now(), t.desk
+
+
+@action("resolve")
+def resolve(t, *, actor, summary):
+    summary = required("summary", summary, _("résumé de la résolution"))
+    _resolved(t, summary)
+
+    def resolve_children(t, event):
+        # A major incident resolves its children; their requesters are told through the outbox.
+        for child_id in t.children.filter(state__in=ACTIVE).order_by("pk").values_list("pk", flat=True):
+            transition("resolve", lock(child_id), actor=actor, body=lambda child: (
+                _resolved(child, f"Résolu avec l'incident majeur {t.reference} : {summary}")
+                or {"summary": summary, "parent": t.reference}
+            ))
+
+    return Change(payload={"summary": summary}, then=resolve_children)
+
+
+@action("confirm")
+def confirm(t, *, actor, body=""):
+    t.closed_at = timezone.now()
+    return {"body": (body or "").strip()}
+
+
+@action("reopen")
+def reopen(t, *, actor, reason):
+    reason = required("reason", reason, _("motif de la réouverture"))
+    if t.resolved_by_desk_id:
+        t.desk = t.resolved_by_desk
+        t.level = t.desk.level
+    t.resolved_at = t.closed_at = None
+    return Change(payload={"reason": reason}, then=_comment_row(reason))
+
+
+@action("auto_close")
+def auto_close(t, *, actor=None):
+    from django.conf import settings
+
+    t.closed_at = timezone.now()
+    return {"after_days": settings.HELPDESK["AUTO_CLOSE_DAYS"]}
+
+
+def auto_close_due(now=None) -> int:
+    """Close tickets resolved for AUTO_CLOSE_DAYS (periodic task). Returns how many were closed."""
+    from django.conf import settings
+
+    now = now or timezone.now()
+    limit = now - timezone.timedelta(days=settings.HELPDESK["AUTO_CLOSE_DAYS"])
+    closed = 0
+    for pk in Ticket.objects.filter(state=State.RESOLVED, resolved_at__lte=limit).values_list("pk", flat=True):
+        try:
+            auto_close(pk, actor=None)
+            closed += 1
+        except (Conflict, GuardFailed):  # reopened or confirmed meanwhile
+            continue
+    return closed
+
+
+def _check_duplicate(t, original):
+    if original.pk == t.pk:
+        raise ValidationError({"duplicate_of": _("Un ticket ne peut pas être le doublon de lui-même.")})
+    if original.duplicate_of_id == t.pk:
+        raise ValidationError({"duplicate_of": _("%(reference)s est déjà marqué comme doublon de ce ticket.") % {"reference": original.reference}})
+
+
+@action("cancel")
+def cancel(t, *, actor, reason, duplicate_of=None):
+    reason = required("reason", reason, _("motif de l'annulation"))
+    payload = {"reason": reason}
+    if duplicate_of is not None:
+        original = _other_ticket(actor, duplicate_of, "duplicate_of")
+        _check_duplicate(t, original)
+        t.duplicate_of = original
+        payload["duplicate_of"] = original.reference
+    t.cancel_reason = reason
+    return payload
+
+
+@action("link_duplicate")
+def link_duplicate(t, *, actor, duplicate_of, reason=""):
+    original = _other_ticket(actor, duplicate_of, "duplicate_of")
+    _check_duplicate(t, original)
+    t.duplicate_of = original
+    return {"duplicate_of": original.reference, "reason": (reason or "").strip()}
+
+
+@action("set_parent")
+def set_parent(t, *, actor, parent):
+    if parent is None:
+        t.parent = None
+        return {"parent": None}
+    major = _other_ticket(actor, parent, "parent")
+    ancestor, seen = major, set()
+    while ancestor is not None and ancestor.pk not in seen:
+        if ancestor.pk == t.pk:
+            raise ValidationError({"parent": _("Ce rattachement créerait une boucle d'incidents.")})
+        seen.add(ancestor.pk)
+        ancestor = ancestor.parent
+    if major.state not in ACTIVE:
+        raise GuardFailed(_("L'incident majeur %(reference)s n'est plus ouvert.") % {"reference": major.reference})
+    t.parent = major
+    return {"parent": major.reference}
+
+
+@action("update_qualification")
+def update_qualification(t, *, actor, **fields):
+    changed = apply_qualification(t, fields)
+    if not changed:
+        raise GuardFailed(_("Aucune modification de la qualification."))
+    return Change(payload={"changed": changed}, public=False)
+
+
+@action("set_vendor_reference")
+def set_vendor_reference(t, *, actor, vendor_reference):
+    vendor_reference = required("vendor_reference", vendor_reference, _("référence éditeur"))
+    if len(vendor_reference) > 80:
+        raise ValidationError({"vendor_reference": _("La référence éditeur dépasse 80 caractères.")})
+    t.vendor_reference = vendor_reference
+    return {"vendor_reference": vendor_reference}
+
+
+__all__ = [
+    "ACTIONS", "Change", "action", "transition", "lock", "snapshot", "commit", "record", "required",
+    "open_ticket", "convention_for", "auto_close_due",
+    "take", "comment", "request_info", "answer", "route", "escalate", "send_back", "resolve", "confirm", "reopen",
+    "auto_close", "cancel", "link_duplicate", "set_parent", "update_qualification", "set_vendor_reference",
+]

@@ -250,14 +250,21 @@ class UaiField(serializers.CharField):
 
 
 class QualificationSerializer(StrictSerializer):
-    steps_to_reproduce = serializers.CharField(required=False, allow_blank=True, max_length=10000)
-    expected_behaviour = serializers.CharField(required=False, allow_blank=True, max_length=10000)
-    observed_behaviour = serializers.CharField(required=False, allow_blank=True, max_length=10000)
-    users_affected = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10_000_000)
-    first_seen_at = serializers.DateTimeField(required=False, allow_null=True)
-    browser_device = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    malfunction_proven = serializers.BooleanField(required=False)
-    no_solution_found = serializers.BooleanField(required=False)
+    # Help texts: the web form's labels (web/forms.py), the same words on both sides.
+    steps_to_reproduce = serializers.CharField(required=False, allow_blank=True, max_length=10000,
+                                               help_text=_("Étapes pour reproduire"))
+    expected_behaviour = serializers.CharField(required=False, allow_blank=True, max_length=10000,
+                                               help_text=_("Résultat attendu"))
+    observed_behaviour = serializers.CharField(required=False, allow_blank=True, max_length=10000,
+                                               help_text=_("Résultat observé"))
+    users_affected = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10_000_000,
+                                              help_text=_("Nombre d'utilisateurs concernés"))
+    first_seen_at = serializers.DateTimeField(required=False, allow_null=True,
+                                              help_text=_("Constaté pour la première fois le"))
+    browser_device = serializers.CharField(required=False, allow_blank=True, max_length=200,
+                                           help_text=_("Navigateur et appareil"))
+    malfunction_proven = serializers.BooleanField(required=False, help_text=_("Le dysfonctionnement est avéré (reproduit)"))
+    no_solution_found = serializers.BooleanField(required=False, help_text=_("Aucune solution trouvée aux niveaux inférieurs"))
 
 
 class TicketCreateSerializer(StrictSerializer):

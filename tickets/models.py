@@ -188,8 +188,8 @@ class Ticket(TicketTransitions, FSMModelMixin, models.Model):
 
     @property
     def fsm_link(self):
-        # Transitional: the old shared stub, still named by tickets.permissions.check until that
-        # re-exports tickets.rights.check. Not a transition of its own (a property is not collected).
+        # Transitional: the old shared stub, still named by the old check in tickets/permissions.py
+        # until that re-exports tickets.rights. Not a transition of its own (a property is not collected).
         return self.fsm_set_parent
 
 

@@ -83,7 +83,7 @@ K = EventKind
 EVENTS: tuple[Event, ...] = (
     _t(K.OPENED, "ticket.opened", "ticket.opened", (R, D)),
     # The first take only (new → in progress) is told to the requester, as "prise en charge".
-    _t(K.TAKEN, "ticket.taken", UPDATED, (R,)),
+    _t(K.TAKEN, "ticket.taken", UPDATED, (R,), note=_("le demandeur : la première prise en charge seulement")),
     _t(K.COMMENTED, "ticket.commented", "ticket.commented", (R, A)),
     _t(K.NOTE, "ticket.noted", "ticket.commented", public=False),
     _t(K.INFO_REQUESTED, "ticket.info_requested", UPDATED, (R,)),
@@ -101,15 +101,18 @@ EVENTS: tuple[Event, ...] = (
     _t(K.PARENT_SET, "ticket.parent_set", UPDATED),
     _t(K.QUALIFIED, "ticket.qualified", UPDATED, public=False),
     _t(K.VENDOR_REFERENCE, "ticket.vendor_reference", UPDATED),
-    _t(K.ATTACHED, "ticket.attached", UPDATED, note=_("publique ou interne selon la pièce jointe")),
+    _t(K.ATTACHED, "ticket.attached", UPDATED, note=_("publique ou interne, selon la pièce jointe")),
     # Annotations of the sla app: a timeline line at the ticket's current version.
     _t(K.SLA_WARNING, "sla.warning", "sla.warning", (D, M), public=False, annotation=True, live=False),
     _t(K.SLA_BREACH, "sla.breach", "sla.breached", (D, M), public=False, annotation=True, live=False),
-    _t(K.SLA_MET, "sla.met", None, public=False, annotation=True, live=False),
+    _t(K.SLA_MET, "sla.met", None, public=False, annotation=True, live=False,
+       note=_("pas écrit : la résolution ou la notification légale le disent déjà")),
     _t(K.LEGAL_NOTICE, "sla.legal_notice", None, public=False, annotation=True, live=False),
     # Not about one ticket: every subscriber that wants them receives them.
-    Event("outage.opened", _("Interruption de service ouverte"), "outage.opened", public=False, live=False),
-    Event("outage.closed", _("Interruption de service close"), "outage.closed", public=False, live=False),
+    Event("outage.opened", _("Interruption de service ouverte"), "outage.opened", public=False, live=False,
+          note=_("depuis l'API, le site ou Alertmanager")),
+    Event("outage.closed", _("Interruption de service close"), "outage.closed", public=False, live=False,
+          note=_("depuis l'API, le site ou Alertmanager")),
 )
 
 BY_KIND: dict[str, Event] = {e.kind.value: e for e in EVENTS if e.kind is not None}

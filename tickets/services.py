@@ -13,37 +13,18 @@ the ticket meanwhile), Django's `ValidationError` (bad input, keyed by field nam
 
 from __future__ import annotations
 
-from .actions import (
-    ACTIONS,
-    answer,
-    auto_close,
-    auto_close_due,
-    cancel,
-    comment,
-    confirm,
-    convention_for,
-    escalate,
-    link_duplicate,
-    open_ticket,
-    reopen,
-    request_info,
-    resolve,
-    route,
-    send_back,
-    set_parent,
-    set_vendor_reference,
-    take,
-    update_qualification,
-)
-from .attachments import add_attachment
+from . import attachments  # noqa: F401 - registers the add_attachment action
+from .actions import ACTIONS, auto_close_due, convention_for, open_ticket
 from .exceptions import Conflict, GuardFailed, PermissionDenied
 from .numbering import next_reference
 from .permissions import covers
 from .qualification import FIELD_LABELS, apply_qualification
 
+# One action per row of the workflow table (take, comment, route…, add_attachment), as registered by
+# `tickets.actions.action`: a new row's action is public here without another list.
+globals().update(ACTIONS)
+
 __all__ = [
-    "open_ticket", "take", "comment", "request_info", "answer", "route", "escalate", "send_back", "resolve",
-    "confirm", "reopen", "auto_close", "auto_close_due", "cancel", "link_duplicate", "set_parent",
-    "update_qualification", "set_vendor_reference", "add_attachment", "convention_for", "next_reference", "covers",
+    "open_ticket", *ACTIONS, "auto_close_due", "convention_for", "next_reference", "covers",
     "apply_qualification", "ACTIONS", "FIELD_LABELS", "Conflict", "GuardFailed", "PermissionDenied",
 ]

@@ -160,11 +160,8 @@ def _qualification_fields() -> dict:
 def _route_targets(ticket):
     """The desks a DESK input may name: the other desks of the ticket's support chain at its level."""
     from directory.models import Desk
+    from tickets.guards import route_targets
 
-    try:
-        from tickets.guards import route_targets
-    except ImportError:  # until tickets.guards lands: the desks of the same level, as before
-        return Desk.objects.filter(level=ticket.level).exclude(pk=ticket.desk_id).order_by("name")
     return Desk.objects.filter(pk__in=[d.pk for d in route_targets(ticket)]).order_by("name")
 
 

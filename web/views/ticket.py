@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.forms import add_service_errors
 from directory.selectors import desks_for, perimeter_for
 from tickets import permissions as ticket_permissions
 from tickets import selectors as ticket_selectors
@@ -20,12 +21,8 @@ from tickets import services as ticket_services
 from tickets import workflow
 from tickets.exceptions import Conflict, GuardFailed, PermissionDenied
 from tickets.models import State, Ticket
+from tickets.rights import holds
 from tickets.workflow import Input, Level
-
-try:
-    from tickets.rights import holds as _rights_holds
-except ImportError:  # tickets.rights is being written (issue 13); see _holds
-    _rights_holds = None
 
 from .. import forms as web_forms
 from ..forms import MessageForm
@@ -51,16 +48,10 @@ def _hidden_fields(row, user, ticket, perimeter):
     """The row's fields this person is not shown: those needing a right they do not hold (the
     internal note), and the optional ones of the requester's buttons (one click to confirm)."""
     for field in row.fields:
-        if field.right is not None and not _holds(field.right, user, ticket, perimeter):
+        if field.right is not None and not holds(field.right, user, ticket, perimeter):
             yield field
         elif row.side == "requester" and not field.required:
             yield field
-
-
-def _holds(right, user, ticket, perimeter) -> bool:
-    if _rights_holds is None:  # until tickets.rights lands: the internal note is the only such field
-        return ticket_permissions.can_see_internal(user, ticket)
-    return _rights_holds(right, user, ticket, perimeter)
 
 
 def _get_ticket(user, reference) -> Ticket:
@@ -144,8 +135,7 @@ def ticket_action(request, reference, action):
         messages.error(request, exc.message)
         return redirect("web:ticket", reference=reference)
     except ValidationError as exc:
-        for field, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
-            form.add_error(form.field_name(field), errors)
+        add_service_errors(form, exc, form.field_name)
         ticket.refresh_from_db()
         return _page(request, ticket, open_action=action, bound_form=form, error=" ".join(exc.messages), status=400)
     except (GuardFailed, PermissionDenied) as exc:

@@ -14,7 +14,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from directory.models import School
+from directory.models import Desk, School
 from tickets import selectors, services, workflow
 from tickets.models import Ticket
 from tickets.permissions import available_transitions
@@ -247,10 +247,10 @@ def _service_kwargs(row, data):
 
 
 def _desk(name, value):
-    from directory.models import Desk
-
     value = value.strip()
-    desk = Desk.objects.filter(**{"pk": int(value)} if value.isdigit() else {"slug": value}).first()
+    # An id only if it fits an integer column (else a slug, then unknown): never a database error.
+    by_id = value.isascii() and value.isdigit() and len(value) <= 9
+    desk = Desk.objects.filter(**{"pk": int(value)} if by_id else {"slug": value}).first()
     if desk is None:
         raise serializers.ValidationError({name: [_("Guichet inconnu.")]})
     return desk

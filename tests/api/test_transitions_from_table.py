@@ -104,3 +104,14 @@ def test_an_unknown_desk_is_a_400_naming_the_field(world, make_client):
                          HTTP_IF_MATCH=f'"{ticket.version}"')
     assert response.status_code == 400, response.content
     assert [(e["field"], e["message"]) for e in response.json()["errors"]] == [("desk", "Guichet inconnu.")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("desk", ["99999999999999999999", "²", "999999"])
+def test_a_desk_id_out_of_range_or_not_ascii_is_unknown_not_an_error(world, make_client, desk):
+    _c, http = make_client(vendor="ode", lang="fr")
+    ticket = vendor_ticket(world)
+    response = http.post(f"/api/v1/tickets/{ticket.reference}/transitions/route/", {"desk": desk, "reason": "Ailleurs"},
+                         format="json", HTTP_IF_MATCH=f'"{ticket.version}"')
+    assert response.status_code == 400, response.content
+    assert [e["field"] for e in response.json()["errors"]] == ["desk"]

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from directory.choices import Category
+from tickets.workflow import Input
 
 # Plain words and examples for each category (the teacher picks one in a few seconds).
 CATEGORY_HELP = {
@@ -167,8 +168,6 @@ def _route_targets(ticket):
 
 def _form_fields(field, ticket) -> dict:
     """The form fields of one `workflow.Field`, by its input kind."""
-    from tickets.workflow import Input
-
     if field.kind == Input.TEXT:
         rows = 4 if field.name == "body" else 3 if field.required else 2  # a message, a reason, a note
         return {field.name: forms.CharField(label=field.label, widget=forms.Textarea(attrs={"rows": rows}), required=field.required)}
@@ -190,8 +189,6 @@ class TransitionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, row, ticket, user, **kwargs):
-        from tickets.workflow import Input
-
         self.row, self.user = row, user
         kinds = {f.kind for f in row.fields}
         if Input.QUALIFICATION in kinds and not kwargs.get("initial"):

@@ -25,9 +25,3 @@ def purge_idempotency_keys():
     from .models import IdempotencyKey
 
     IdempotencyKey.objects.filter(expires_at__lte=timezone.now()).delete()
-
-
-@db_task(retries=3, retry_delay=30)
-def fan_out_event(event_type: str, payload: dict):
-    """Events that do not come from the tickets outbox (outages)."""
-    webhooks.fan_out(event_type, payload)

@@ -6,6 +6,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from directory.choices import Category
+from directory.models import SupportRoute
 from tickets import permissions, services
 from tickets.exceptions import GuardFailed, PermissionDenied
 from tickets.models import State
@@ -25,6 +27,10 @@ def _prepare(name, at_n1, u, open_mtp):
         t = services.request_info(t, actor=u["erun"], body="Précisez ?")
     if name in ("confirm", "reopen"):
         t = services.resolve(t, actor=u["erun"], summary="Fait")
+    if name == "route":
+        # Routing stays inside the convention's support chain: make the neighbour circonscription's
+        # desk part of this convention's matrix (network faults) so the move is legal.
+        SupportRoute.objects.create(convention=t.convention, level=1, category=Category.NETWORK, desk=u["_desks"]["erun-sete"])
     calls = {
         "take": lambda a: services.take(t, actor=a),
         "comment": lambda a: services.comment(t, actor=a, body="Bonjour"),

@@ -25,6 +25,8 @@ class Grant:
     scope_id: int | None
     desk_id: int | None = None
     is_school_contact: bool = False
+    # Facts other apps attach to the membership, read in the perimeter's one query (PERIMETER_FLAGS).
+    flags: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class Perimeter:
 
     def vendor_ids(self, roles=None) -> frozenset[int]:
         return frozenset(g.scope_id for g in self._grants(roles) if g.scope == "vendor")
+
+    def flagged(self, name: str, roles=None) -> bool:
+        return any(name in g.flags for g in self._grants(roles))
 
     def _grants(self, roles):
         return [g for g in self.grants if roles is None or g.role in roles]
@@ -90,18 +95,28 @@ class Perimeter:
         return self.schools(roles).filter(pk=school.pk).exists()
 
 
+# Boolean facts other apps compute per membership inside the perimeter's one query: name → a
+# function returning an expression on Membership. Apps register here (this app imports none).
+PERIMETER_FLAGS: dict = {}
+
+
+def register_perimeter_flag(name: str, expression) -> None:
+    PERIMETER_FLAGS[name] = expression
+
+
 def _grant_from_membership(m: Membership) -> Grant:
+    flags = frozenset(name for name in PERIMETER_FLAGS if getattr(m, f"flag_{name}", False))
     if m.desk_id:
         desk = m.desk
         for scope in _SCOPE_FIELDS:
             scope_id = getattr(desk, f"{scope}_id")
             if scope_id:
-                return Grant(m.role, scope, scope_id, desk_id=desk.pk, is_school_contact=m.is_school_contact)
+                return Grant(m.role, scope, scope_id, desk_id=desk.pk, is_school_contact=m.is_school_contact, flags=flags)
     for scope in _SCOPE_FIELDS:
         scope_id = getattr(m, f"{scope}_id")
         if scope_id:
-            return Grant(m.role, scope, scope_id, is_school_contact=m.is_school_contact)
-    return Grant(m.role, "all", None)
+            return Grant(m.role, scope, scope_id, is_school_contact=m.is_school_contact, flags=flags)
+    return Grant(m.role, "all", None, flags=flags)
 
 
 def perimeter_for(user) -> Perimeter:
@@ -111,12 +126,20 @@ def perimeter_for(user) -> Perimeter:
     cached = getattr(user, "_perimeter", None)
     if cached is not None:
         return cached
-    memberships = list(Membership.objects.filter(user_id=user.pk).select_related("desk"))
-    grants = tuple(_grant_from_membership(m) for m in memberships)
+    rows = Membership.objects.filter(user_id=user.pk).select_related("desk")
+    if PERIMETER_FLAGS:
+        rows = rows.annotate(**{f"flag_{name}": expression() for name, expression in PERIMETER_FLAGS.items()})
+    grants = tuple(_grant_from_membership(m) for m in rows)
     everything = user.is_superuser or any(g.role == Role.ADMIN and g.scope == "all" for g in grants)
     perimeter = Perimeter(user_id=user.pk, everything=everything, grants=grants)
     user._perimeter = perimeter
     return perimeter
+
+
+def forget_perimeter(user) -> None:
+    """Drop the cached perimeter (a long-lived user object, e.g. a websocket's, re-reads it)."""
+    if user is not None:
+        user.__dict__.pop("_perimeter", None)
 
 
 def desks_for(user) -> QuerySet[Desk]:
@@ -129,3 +152,14 @@ def desks_for(user) -> QuerySet[Desk]:
         if grant.scope in _SCOPE_FIELDS:
             q |= Q(**{f"{grant.scope}_id": grant.scope_id})
     return Desk.objects.filter(q)
+
+
+def member_desks(user) -> list[Desk]:
+    """The desks the user is a member of (their own boards: a subset of `desks_for`)."""
+    desk_ids = perimeter_for(user).desk_ids
+    return list(desks_for(user).filter(pk__in=sorted(desk_ids))) if desk_ids else []
+
+
+def may_open_board(user, desk_id: int) -> bool:
+    """A desk's board opens iff the desk is one of `desks_for(user)`."""
+    return desks_for(user).filter(pk=desk_id).exists()

@@ -16,7 +16,7 @@ from directory.models import User
 from journal.models import Action, ObjectType, Outcome
 from journal.services import record
 from tickets.models import Ticket
-from tickets.permissions import can_view
+from tickets.selectors import visible_to
 
 from . import services
 from .models import BreachReport
@@ -65,11 +65,13 @@ class BreachForm(forms.ModelForm):
 
 
 def _breach_ticket(request, reference):
-    ticket = Ticket.objects.select_related("school", "desk", "requester", "convention").filter(reference=reference).first()
-    if ticket is None or not services.may_manage_breach(request.user, ticket) or not can_view(request.user, ticket):
+    ticket = visible_to(request.user).select_related("convention").filter(reference=reference).first()  # the access rule
+    if ticket is None or not services.may_manage_breach(request.user, ticket):
+        # The refusal is journaled with the ticket's school, for that school's DPO.
+        known = ticket or Ticket.objects.filter(reference=reference).only("pk", "school_id").first()
         _journal(request, Action.DENIED, outcome=Outcome.DENIED, object_type=ObjectType.BREACH,
-                 object_id=str(ticket.pk) if ticket else "", object_label=reference[:20],
-                 school_id=ticket.school_id if ticket else None, status_code=404)
+                 object_id=str(known.pk) if known else "", object_label=reference[:20],
+                 school_id=known.school_id if known else None, status_code=404)
         raise Http404(_("Incident introuvable ou hors de votre périmètre."))
     return ticket
 

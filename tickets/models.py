@@ -382,3 +382,24 @@ def event_label(event_name: str) -> str:
     if code in EventKind.values:
         return str(EventKind(code).label)
     return str(OUTBOX_EVENT_LABELS.get(event_name, event_name))
+
+
+class TicketVendorReach(models.Model):
+    """One row per vendor whose desk the ticket ever reached (kept by tickets.receivers on every
+    move): what a vendor may read (tickets.access). `Ticket.vendor` holds the first one as an
+    indexed column the vendor's lists walk in order; the rows it does not say (a ticket handed
+    over from one vendor's desk to another's) are few and have their own partial index."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="vendor_reach", verbose_name=_("demande"))
+    vendor = models.ForeignKey("directory.Vendor", on_delete=models.PROTECT, related_name="+", verbose_name=_("éditeur"))
+    in_vendor_column = models.BooleanField(_("éditeur saisi en premier"), default=False, editable=False)
+
+    class Meta:
+        verbose_name = _("éditeur saisi de la demande")
+        verbose_name_plural = _("éditeurs saisis des demandes")
+        constraints = [models.UniqueConstraint(fields=["ticket", "vendor"], name="ticket_vendor_reach_once")]
+        indexes = [models.Index(fields=["vendor", "ticket"], name="ticket_vendor_handover_idx",
+                                condition=models.Q(in_vendor_column=False))]
+
+    def __str__(self):
+        return f"{self.ticket_id} → {self.vendor_id}"

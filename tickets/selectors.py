@@ -1,4 +1,4 @@
-"""Reads of tickets, always scoped through `perimeter_for(user)`.
+"""Reads of tickets, always scoped through the one access rule (`tickets.access.visible_q`).
 
 Each selector builds one queryset (the perimeter costs one query, cached on the user): listing a
 page costs the same number of queries whatever its size.
@@ -9,15 +9,14 @@ from __future__ import annotations
 import operator
 from functools import reduce
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from directory.choices import Category, Role
-from directory.selectors import perimeter_for
+from directory.selectors import desks_for, perimeter_for
 
+from . import access
+from .access import LIST_RELATED, breach_q, can_see_internal, visible_to  # noqa: F401  (the one rule)
 from .models import ACTIVE, Comment, State, Ticket, TicketEvent
-from .permissions import can_see_internal
-
-LIST_RELATED = ("school", "desk", "assignee", "requester")
 
 
 def _base() -> QuerySet[Ticket]:
@@ -25,67 +24,16 @@ def _base() -> QuerySet[Ticket]:
 
 
 def visibility_q(user) -> Q | None:
-    """The Q of tickets `user` may read; None means everything."""
-    p = perimeter_for(user)
-    if p.everything:
-        return None
-    if p.grants and all(g.role == Role.AGENT and g.scope == "vendor" for g in p.grants):
-        # A vendor's staff or API client: exactly what reached the vendor's desks (they never
-        # request tickets: opening one needs a school-side grant). A single indexed column, so
-        # lists walk ticket_vendor_*_idx in order instead of sorting every visible row.
-        return Q(vendor_id__in=sorted(p.vendor_ids({Role.AGENT}))) & (~Q(category=Category.SECURITY) | breach_q(user, p))
-    parts = [Q(requester_id=user.pk)]
-    # School contacts / directors: the whole school.
-    contact_schools = sorted({g.scope_id for g in p.grants if g.is_school_contact and g.scope == "school"})
-    if contact_schools:
-        parts.append(Q(school_id__in=contact_schools))
-    # Agents: their desks, and the schools of their (non-vendor) organisation.
-    if p.desk_ids:
-        parts.append(Q(desk_id__in=sorted(p.desk_ids)))
-    agent_grants = [g for g in p.grants if g.role == Role.AGENT and g.scope != "vendor"]
-    if agent_grants:
-        parts.append(type(p)(p.user_id, False, tuple(agent_grants)).schools_q("school__", roles={Role.AGENT}))
-    # Vendor agents: only tickets that reached one of their vendor's desks.
-    vendor_ids = sorted(p.vendor_ids({Role.AGENT}))
-    if vendor_ids:
-        # `vendor` is set when the ticket first reaches one of the vendor's desks (and never cleared):
-        # one indexed column instead of a subquery over the timeline.
-        parts.append(Q(vendor_id__in=vendor_ids))
-    # Managers and DPOs read within their perimeter.
-    if p.has_role(Role.MANAGER, Role.DPO):
-        parts.append(p.schools_q("school__", roles={Role.MANAGER, Role.DPO}))
-    # Observers (local trainers): tickets of their area that reached the vendor.
-    if p.has_role(Role.OBSERVER):
-        parts.append(Q(reached_vendor=True) & p.schools_q("school__", roles={Role.OBSERVER}))
-    return reduce(operator.or_, parts) & (~Q(category=Category.SECURITY) | breach_q(user, p))
-
-
-def breach_q(user, p) -> Q:
-    """Security incidents (personal-data breaches): only the DPOs and the competent authorities of
-    the perimeter — non-vendor agents above the school, or at the desk holding the ticket — and the
-    person who reported it. Never vendors, observers or managers (rule owned by privacy, see
-    docs/security.md)."""
-    parts = [Q(requester_id=user.pk), p.schools_q("school__", roles={Role.DPO})]
-    own_desks = sorted({g.desk_id for g in p.grants if g.role == Role.AGENT and g.desk_id and g.scope != "vendor"})
-    if own_desks:
-        parts.append(Q(desk_id__in=own_desks, desk__vendor__isnull=True))
-    authority = tuple(g for g in p.grants if g.role == Role.AGENT and g.scope not in ("vendor", "school"))
-    if authority:
-        parts.append(type(p)(p.user_id, False, authority).schools_q("school__", roles={Role.AGENT}))
-    return reduce(operator.or_, parts)
-
-
-def visible_to(user) -> QuerySet[Ticket]:
-    if user is None or not user.is_authenticated:
-        return Ticket.objects.none()
-    q = visibility_q(user)
-    return _base() if q is None else _base().filter(q)
+    """The Q of tickets `user` may read; None means everything (`tickets.access.visible_q`)."""
+    return access.visible_q(user)
 
 
 def desk_tickets(user, desk) -> QuerySet[Ticket]:
-    """`visible_to(user).filter(desk=desk)`, without the perimeter's OR when the user is an agent of
-    that desk (they see all of it, security incidents only at a non-vendor desk): the board's
-    queries then walk the desk's indexes alone."""
+    """Exactly `visible_to(user).filter(desk=desk)`, without the perimeter's OR when the user is an
+    agent of that desk: the board's queries then walk the desk's indexes alone. Same set, because
+    an agent of a desk reads all of it (`desk_id IN my desks`; at a vendor desk, every ticket there
+    reached that vendor) except, at a vendor desk, the security incidents `breach_q` keeps out
+    (asserted in tests/tickets/test_access_property.py)."""
     if user is None or not user.is_authenticated:
         return Ticket.objects.none()
     p = perimeter_for(user)
@@ -98,6 +46,71 @@ def desk_tickets(user, desk) -> QuerySet[Ticket]:
     if desk.vendor_id is None and any(g.scope != "vendor" for g in at_desk):
         return qs
     return qs.filter(~Q(category=Category.SECURITY) | breach_q(user, p))
+
+
+def board_desk(user, slug):
+    """The desk whose board `user` may open (one of `desks_for(user)`), or None."""
+    return desks_for(user).filter(slug=slug).first()
+
+
+def board_tickets(user, desk, params):
+    """Tickets of a board after its filters, sorted; the counts per state (before the state
+    filter, one GROUP BY on the desk's index); and the number of rows when it follows from them."""
+    base = desk_tickets(user, desk)
+    counts = dict(base.order_by().values_list("state").annotate(n=Count("*")))  # COUNT(*): index-only scan
+    active = list(ACTIVE)
+    state = params.get("etat") or ""
+    if state == "tous":
+        scoped, known = base, sum(counts.values())
+    elif state in State.values:
+        scoped, known = base.filter(state=state), counts.get(state, 0)
+    else:
+        # Same IN list as the partial index ticket_desk_sla_idx, so the database can use it.
+        scoped, known = base.filter(state__in=active), sum(counts.get(s, 0) for s in active)
+    if (priority := params.get("priorite")) and priority.isdigit():
+        scoped, known = scoped.filter(priority=int(priority)), None
+    if (category := params.get("categorie")) in Category.values:
+        scoped, known = scoped.filter(category=category), None
+    assigned = params.get("pris")
+    if assigned == "moi":
+        scoped, known = scoped.filter(assignee=user), None
+    elif assigned == "personne":
+        scoped, known = scoped.filter(assignee__isnull=True), None
+    if q := (params.get("q") or "").strip():
+        scoped, known = scoped.filter(Q(reference__icontains=q) | Q(title__icontains=q) | Q(school__name__icontains=q) | Q(school__uai__iexact=q)), None
+    sort = params.get("tri") if params.get("tri") in BOARD_SORTS else "sla"
+    if sort == "sla":
+        # Ticket.sla_due_at is kept by the clock engine: an indexed sort, no subquery per row.
+        scoped = scoped.order_by(F("sla_due_at").asc(nulls_last=True), "priority", "created_at", "pk")
+    elif sort == "age":
+        scoped = scoped.order_by("created_at", "pk")
+    else:
+        scoped = scoped.order_by("priority", "created_at", "pk")
+    return scoped, counts, sort, known
+
+
+BOARD_SORTS = ("sla", "priority", "age")
+
+
+def boards_overview(user):
+    """The boards `user` may open with their number of open visible tickets, and (observers) the
+    tickets of their area sent to a vendor that they follow."""
+    visible = visible_to(user).filter(state__in=list(ACTIVE))
+    desks = list(desks_for(user).order_by("level", "name"))
+    counts = dict(visible.filter(desk__in=[d.pk for d in desks]).order_by().values_list("desk").annotate(n=Count("pk")))
+    followed = []
+    if Role.OBSERVER in perimeter_for(user).roles:
+        # Local trainers follow the tickets of their area sent to the vendor (read + comment).
+        followed = list(visible.filter(reached_vendor=True).select_related("desk", "school").order_by("-created_at")[:100])
+    return [(d, counts.get(d.pk, 0)) for d in desks], followed
+
+
+def privacy_cases(user, categories):
+    """A DPO's cases of these categories, the open ones first (20 open, 10 others)."""
+    cases = visible_to(user).filter(category__in=categories).select_related("school")
+    active = list(ACTIVE)
+    return (list(cases.filter(state__in=active).order_by("-created_at")[:20])
+            + list(cases.exclude(state__in=active).order_by("-created_at")[:10]))
 
 
 def actionable_by(user) -> QuerySet[Ticket]:
@@ -124,6 +137,11 @@ def actionable_by(user) -> QuerySet[Ticket]:
 def ticket_for(user, reference: str) -> Ticket:
     """One visible ticket by reference; raises Ticket.DoesNotExist (→ 404) otherwise."""
     return visible_to(user).get(reference=reference)
+
+
+def visible_ticket(user, reference: str) -> Ticket | None:
+    """One visible ticket by reference, or None."""
+    return visible_to(user).filter(reference=reference).first()
 
 
 def timeline_for(user, ticket: Ticket) -> QuerySet[TicketEvent]:

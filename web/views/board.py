@@ -7,13 +7,11 @@ the perimeter, the desk, the counts (one GROUP BY on an index), the rows (sorted
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from directory.choices import Category, Role
-from directory.selectors import desks_for, perimeter_for
+from directory.choices import Category
 from sla.models import Clock
 from tickets import selectors as ticket_selectors
 from tickets.models import ACTIVE, Priority, State
@@ -54,42 +52,12 @@ class CountedPaginator(Paginator):
 
 
 def board_queryset(user, desk, params):
-    """Tickets of the board after filters, sorted; the counts per state (before the state filter,
-    one GROUP BY on the desk's index); and the number of rows when it follows from those counts."""
-    base = ticket_selectors.desk_tickets(user, desk)
-    counts = dict(base.order_by().values_list("state").annotate(n=Count("*")))  # COUNT(*): index-only scan
-    state = params.get("etat") or ""
-    if state == "tous":
-        scoped, known = base, sum(counts.values())
-    elif state in State.values:
-        scoped, known = base.filter(state=state), counts.get(state, 0)
-    else:
-        # Same IN list as the partial index ticket_desk_sla_idx, so the database can use it.
-        scoped, known = base.filter(state__in=ACTIVE_STATES), sum(counts.get(s, 0) for s in ACTIVE_STATES)
-    if (priority := params.get("priorite")) and priority.isdigit():
-        scoped, known = scoped.filter(priority=int(priority)), None
-    if (category := params.get("categorie")) in Category.values:
-        scoped, known = scoped.filter(category=category), None
-    assigned = params.get("pris")
-    if assigned == "moi":
-        scoped, known = scoped.filter(assignee=user), None
-    elif assigned == "personne":
-        scoped, known = scoped.filter(assignee__isnull=True), None
-    if q := (params.get("q") or "").strip():
-        scoped, known = scoped.filter(Q(reference__icontains=q) | Q(title__icontains=q) | Q(school__name__icontains=q) | Q(school__uai__iexact=q)), None
-    sort = params.get("tri") if params.get("tri") in SORTS else "sla"
-    if sort == "sla":
-        # Ticket.sla_due_at is kept by the clock engine: an indexed sort, no subquery per row.
-        scoped = scoped.order_by(F("sla_due_at").asc(nulls_last=True), "priority", "created_at", "pk")
-    elif sort == "age":
-        scoped = scoped.order_by("created_at", "pk")
-    else:
-        scoped = scoped.order_by("priority", "created_at", "pk")
-    return scoped, counts, sort, known
+    """Kept for callers: `tickets.selectors.board_tickets`."""
+    return ticket_selectors.board_tickets(user, desk, params)
 
 
 def _desk_for(user, slug):
-    desk = desks_for(user).filter(slug=slug).first()
+    desk = ticket_selectors.board_desk(user, slug)
     if desk is None:
         raise Http404(_("Guichet introuvable ou hors de votre périmètre."))
     return desk
@@ -124,12 +92,5 @@ def board(request, slug):
 @login_required
 def boards(request):
     """Desks the person works on or supervises, with their number of open tickets."""
-    visible = ticket_selectors.visible_to(request.user).filter(state__in=ACTIVE_STATES)
-    desks = list(desks_for(request.user).order_by("level", "name"))
-    counts = dict(visible.filter(desk__in=[d.pk for d in desks]).order_by().values_list("desk").annotate(n=Count("pk")))
-    rows = [(d, counts.get(d.pk, 0)) for d in desks]
-    followed = []
-    if Role.OBSERVER in perimeter_for(request.user).roles:
-        # Local trainers follow the tickets of their area sent to the vendor (read + comment).
-        followed = list(visible.filter(reached_vendor=True).select_related("desk", "school").order_by("-created_at")[:100])
+    rows, followed = ticket_selectors.boards_overview(request.user)
     return render(request, "web/boards.html", {"rows": rows, "followed": followed})

@@ -4,9 +4,8 @@ from django.conf import settings
 from django.shortcuts import render
 
 from directory.choices import Category, Role
-from directory.selectors import desks_for, perimeter_for
-from tickets.models import ACTIVE
-from tickets.selectors import visible_to
+from directory.selectors import member_desks, perimeter_for
+from tickets.selectors import privacy_cases
 
 PRIVACY_CATEGORIES = [Category.SECURITY, Category.DATA_PROTECTION]
 
@@ -22,16 +21,12 @@ def home(request):
             is_observer=Role.OBSERVER in roles,
             is_manager=perimeter.everything or Role.MANAGER in roles,
             is_dpo=Role.DPO in roles,
-            my_desks=list(desks_for(request.user).filter(pk__in=sorted(perimeter.desk_ids)))
-            if perimeter.desk_ids
-            else [],
+            my_desks=member_desks(request.user),
         )
         if context["is_dpo"]:
             # The DPO's cases are rarely on their boards (they stay at the school's or the
             # authority's desk): the card lists them, the open ones first.
-            cases = visible_to(request.user).filter(category__in=PRIVACY_CATEGORIES).select_related("school")
-            context["privacy_cases"] = (list(cases.filter(state__in=list(ACTIVE)).order_by("-created_at")[:20])
-                                        + list(cases.exclude(state__in=list(ACTIVE)).order_by("-created_at")[:10]))
+            context["privacy_cases"] = privacy_cases(request.user, PRIVACY_CATEGORIES)
     return render(request, "home.html", context)
 
 

@@ -1,0 +1,198 @@
+"""Who may read a ticket: ONE rule, written once as a queryset filter (`visible_q`).
+
+Every reader uses it — lists (`visible_to`), the ticket page and the API detail (`ticket_for`),
+boards (`visible_to ∩ desk`), the websocket, exports, pivot, privacy pages; the per-object check
+`can_view` is that same filter applied to one row (one query), never a second copy in Python.
+
+The rule, from `directory.selectors.perimeter_for(user)`:
+- administrators read everything;
+- the requester, and the school contacts / directors of the ticket's school;
+- agents: tickets at their desks, and the schools of their (non-vendor) organisation;
+- a vendor's agents (and API clients): exactly the tickets that reached one of that vendor's
+  desks (`TicketVendorReach`, one row per vendor ever reached; see `reached_vendor_q` for the
+  indexed shape) — never those of another vendor;
+- managers and DPOs: the schools of their perimeter;
+- observers (local trainers): tickets of their area that reached a vendor;
+- security incidents (`breach_q`): only DPOs, the competent non-vendor authorities and the
+  reporter — never vendors, observers or managers.
+
+The other predicates below say which ROLE the user holds on a ticket (requester side, agent at
+its desk, observer): rights are built on them, visibility is not.
+"""
+
+from __future__ import annotations
+
+import operator
+from functools import reduce
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from directory.choices import Category, Role
+from directory.models import ConventionSchool
+from directory.selectors import perimeter_for
+
+from .models import Ticket, TicketVendorReach
+
+LIST_RELATED = ("school", "desk", "assignee", "requester")
+
+
+HANDOVER_FLAG = "vendor_handover"
+
+
+def handover_flag():
+    """Per membership, in the perimeter's query: did the membership's vendor receive a ticket
+    first sent to another vendor? (Then its lists add those few rows to the column's.)"""
+    handed = TicketVendorReach.objects.filter(in_vendor_column=False)
+    return Exists(handed.filter(vendor_id=OuterRef("desk__vendor_id"))) | Exists(handed.filter(vendor_id=OuterRef("vendor_id")))
+
+
+def reached_vendor_q(vendor_ids, perimeter=None) -> Q:
+    """Tickets that reached a desk of one of these vendors: the first vendor reached is the
+    indexed column `Ticket.vendor` (lists walk ticket_vendor_*_idx in order); the others are the
+    `TicketVendorReach` rows that column does not say, looked up only when the perimeter's query
+    found some for these vendors (else the OR would make the database sort every visible row)."""
+    ids = sorted(vendor_ids)
+    q = Q(vendor_id__in=ids)
+    if perimeter is None or perimeter.flagged(HANDOVER_FLAG, {Role.AGENT}):
+        handed = TicketVendorReach.objects.filter(vendor_id__in=ids, in_vendor_column=False)
+        q |= Q(pk__in=handed.values("ticket_id"))
+    return q
+
+
+def breach_q(user, p=None) -> Q:
+    """Security incidents (personal-data breaches): only the DPOs and the competent authorities of
+    the perimeter — non-vendor agents above the school, or at the non-vendor desk holding the
+    ticket — and the person who reported it. Never vendors, observers or managers (rule owned by
+    privacy, see docs/security.md)."""
+    p = p or perimeter_for(user)
+    parts = [Q(requester_id=user.pk), p.schools_q("school__", roles={Role.DPO})]
+    own_desks = sorted({g.desk_id for g in p.grants if g.role == Role.AGENT and g.desk_id and g.scope != "vendor"})
+    if own_desks:
+        parts.append(Q(desk_id__in=own_desks, desk__vendor__isnull=True))
+    authority = tuple(g for g in p.grants if g.role == Role.AGENT and g.scope not in ("vendor", "school"))
+    if authority:
+        parts.append(type(p)(p.user_id, False, authority).schools_q("school__", roles={Role.AGENT}))
+    return reduce(operator.or_, parts)
+
+
+def visible_q(user) -> Q | None:
+    """The Q of tickets `user` may read; None means everything (an unauthenticated user: nothing)."""
+    if user is None or not user.is_authenticated:
+        return Q(pk__in=[])
+    p = perimeter_for(user)
+    if p.everything:
+        return None
+    not_breach = ~Q(category=Category.SECURITY) | breach_q(user, p)
+    vendor_ids = p.vendor_ids({Role.AGENT})
+    if p.grants and all(g.role == Role.AGENT and g.scope == "vendor" for g in p.grants):
+        # A vendor's staff or API client: exactly what reached the vendor's desks (their own desks
+        # are vendor desks, so "at my desk" is included; they never request tickets: opening one
+        # needs a school-side grant).
+        return reached_vendor_q(vendor_ids, p) & not_breach
+    parts = [Q(requester_id=user.pk)]
+    # School contacts / directors: the whole school.
+    contact_schools = sorted({g.scope_id for g in p.grants if g.is_school_contact and g.scope == "school"})
+    if contact_schools:
+        parts.append(Q(school_id__in=contact_schools))
+    # Agents: their desks, and the schools of their (non-vendor) organisation.
+    if p.desk_ids:
+        parts.append(Q(desk_id__in=sorted(p.desk_ids)))
+    agent_grants = tuple(g for g in p.grants if g.role == Role.AGENT and g.scope != "vendor")
+    if agent_grants:
+        parts.append(type(p)(p.user_id, False, agent_grants).schools_q("school__", roles={Role.AGENT}))
+    # Vendor agents: only tickets that reached one of their vendor's desks.
+    if vendor_ids:
+        parts.append(reached_vendor_q(vendor_ids, p))
+    # Managers and DPOs read within their perimeter.
+    if p.has_role(Role.MANAGER, Role.DPO):
+        parts.append(p.schools_q("school__", roles={Role.MANAGER, Role.DPO}))
+    # Observers (local trainers): tickets of their area that reached the vendor.
+    if p.has_role(Role.OBSERVER):
+        parts.append(Q(reached_vendor=True) & p.schools_q("school__", roles={Role.OBSERVER}))
+    return reduce(operator.or_, parts) & not_breach
+
+
+def visible_to(user) -> QuerySet[Ticket]:
+    """The tickets `user` may read (list order and related rows as every list uses them)."""
+    base = Ticket.objects.select_related(*LIST_RELATED)
+    q = visible_q(user)
+    return base if q is None else base.filter(q)
+
+
+def _one_row(q: Q | None, ticket) -> bool:
+    return q is None or Ticket.objects.filter(q, pk=getattr(ticket, "pk", ticket)).exists()
+
+
+def can_view(user, ticket) -> bool:
+    """`visible_q(user)` applied to this one ticket (one query; a pk is accepted too)."""
+    if user is None or not user.is_authenticated:
+        return False
+    return _one_row(visible_q(user), ticket)
+
+
+def may_view_breach(user, ticket, perimeter=None) -> bool:
+    """`breach_q` applied to this one ticket (whatever its category: callers ask it of breaches)."""
+    if user is None or not user.is_authenticated:
+        return False
+    p = perimeter or perimeter_for(user)
+    return p.everything or _one_row(breach_q(user, p), ticket)
+
+
+def can_see_internal(user, ticket) -> bool:
+    """Internal notes: agents, managers, DPOs and admins who can see the ticket; never requesters
+    or observers."""
+    p = perimeter_for(user)
+    return p.everything or (p.has_role(Role.AGENT, Role.MANAGER, Role.DPO) and can_view(user, ticket))
+
+
+# --- roles on one ticket (rights are built on these; visibility is not) ---------------------------
+
+def _scope_ids(school) -> dict[str, int | None]:
+    return {
+        "school": school.pk,
+        "circonscription": school.circonscription_id,
+        "academie": school.academie_id,
+        "collectivite": school.collectivite_id,
+    }
+
+
+def covers(perimeter, school, roles) -> bool:
+    """Does one of the grants with these roles cover the school? Queries only for region/vendor."""
+    if perimeter.everything:
+        return True
+    ids = _scope_ids(school)
+    for g in perimeter.grants:
+        if g.role not in roles:
+            continue
+        if g.scope in ids and ids[g.scope] == g.scope_id:
+            return True
+        if g.scope == "region" and school.academie.region_id == g.scope_id:
+            return True
+        if g.scope == "vendor" and ConventionSchool.objects.filter(
+            school_id=school.pk, convention__product__vendor_id=g.scope_id
+        ).exists():
+            return True
+    return False
+
+
+def is_requester_side(user, ticket, perimeter=None) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    if ticket.requester_id == user.pk:
+        return True
+    perimeter = perimeter or perimeter_for(user)
+    return any(
+        g.is_school_contact and g.scope == "school" and g.scope_id == ticket.school_id for g in perimeter.grants
+    )
+
+
+def is_agent_at_desk(user, ticket, perimeter=None) -> bool:
+    if not ticket.desk_id or user is None:
+        return False
+    perimeter = perimeter or perimeter_for(user)
+    return any(g.role == Role.AGENT and g.desk_id == ticket.desk_id for g in perimeter.grants)
+
+
+def is_observer_of(user, ticket, perimeter=None) -> bool:
+    perimeter = perimeter or perimeter_for(user)
+    return ticket.reached_vendor and covers(perimeter, ticket.school, {Role.OBSERVER})

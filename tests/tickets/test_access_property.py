@@ -98,7 +98,7 @@ def build_world(draw) -> World:
         matrix = {(0, ""): None, (1, ""): erun, (2, ""): dsi[academies.index(academie)], (3, ""): vendor_n3[v]}
         if draw(st.booleans()):
             matrix[(1, Category.VIE_SCOLAIRE)] = vendor_n1[v]
-        if draw(st.booleans()):  # network faults to the other vendor: a vendor-to-vendor route in the chain
+        if draw(st.integers(0, 3)):  # network faults to the other vendor: a vendor-to-vendor route in the chain
             matrix[(3, Category.NETWORK)] = vendor_n3[1 - v]
         SupportRoute.objects.bulk_create(
             SupportRoute(convention=convention, level=level, category=category, desk=desk, school_desk=desk is None)
@@ -129,7 +129,7 @@ def build_world(draw) -> World:
     return w
 
 
-OPS = ["take", "escalate", "climb", "climb", "route", "route", "send_back", "resolve"]
+OPS = ["take", "escalate", "climb", "climb", "route", "route", "send_back", "resolve", "handover"]
 STEP = st.tuples(st.integers(0, 99), st.sampled_from(OPS), st.integers(0, 99), st.integers(0, 9))
 
 
@@ -142,17 +142,18 @@ def move(w: World, ticket: Ticket, op: str, pick: int, who: int):
     try:
         if op == "take":
             services.take(t, actor=actor)
-        elif op in ("escalate", "climb"):
-            for _ in range(3 if op == "climb" else 1):  # climb: up the chain, each level's agent in turn
-                t = services.escalate(t, actor=actor, reason="Au-dessus", malfunction_proven=True, **QUALIF)
-                actor = w.agents[t.desk_id]
-        elif op == "route":
-            same_level = [d for d in w.desks if d.level == t.level and d.pk != t.desk_id] or w.desks
-            services.route(t, actor=actor, desk=same_level[pick % len(same_level)], reason="Ailleurs")
         elif op == "send_back":
             services.send_back(t, actor=actor, reason="Précisez")
-        else:
+        elif op == "resolve":
             services.resolve(t, actor=actor, summary="Réglé")
+        else:
+            # climb: up the chain, each level's agent in turn; handover: then to another desk there
+            for _ in range({"escalate": 1, "route": 0}.get(op, 3)):
+                t = services.escalate(t, actor=actor, reason="Au-dessus", malfunction_proven=True, **QUALIF)
+                actor = w.agents[t.desk_id]
+            if op in ("route", "handover"):
+                same_level = [d for d in w.desks if d.level == t.level and d.pk != t.desk_id] or w.desks
+                services.route(t, actor=actor, desk=same_level[pick % len(same_level)], reason="Ailleurs")
     except REFUSED:
         pass
 

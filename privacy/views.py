@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from core.forms import add_service_errors
 from directory.models import User
 from journal.models import Action, ObjectType, Outcome
 from journal.services import record
@@ -87,8 +88,7 @@ def breach_edit(request, reference):
             try:
                 services.save_breach_report(ticket, actor=request.user, **{f: form.cleaned_data[f] for f in services.BREACH_FIELDS})
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Notification de violation enregistrée."))
                 return redirect("privacy:breach", reference=ticket.reference)

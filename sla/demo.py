@@ -81,6 +81,9 @@ class History:
     failures: list = field(default_factory=list)
     tickets: int = 0
     outages: int = 0
+    # Writes the breach report of the demo's security incident (privacy sits above sla: the project
+    # passes privacy.services.save_breach_report); None leaves the incident without one.
+    breach_report: object = None
 
     def at(self, when, story):
         if when <= self.now:
@@ -195,7 +198,6 @@ def _close(h, school, ticket, requester):
 
 def _security_incident(h: History, school):
     """A suspected personal-data breach: 48 h to tell the other party (met), 72 h for the CNIL (late)."""
-    from privacy.services import save_breach_report
     from tickets import services as t
 
     from .services import record_legal_notice
@@ -208,12 +210,13 @@ def _security_incident(h: History, school):
                                        "Demande fictive de l'historique de démonstration.")
     h.tickets += 1
     yield timezone.now() + timedelta(hours=3)
-    save_breach_report(
-        ticket, actor=u["dpo"], nature="Perte de confidentialité : partage de dossier mal paramétré (fictif)",
-        detected_at=ticket.created_at, person_categories="Élèves et leurs parents", approx_persons=27,
-        record_categories="Noms, prénoms, travaux d'élèves", approx_records=60,
-        consequences="Consultation par une famille d'une autre classe", measures_taken="Partage retiré, journal d'accès vérifié",
-        contact_name="Délégué à la protection des données de l'académie (fictif)")
+    if h.breach_report is not None:
+        h.breach_report(
+            ticket, actor=u["dpo"], nature="Perte de confidentialité : partage de dossier mal paramétré (fictif)",
+            detected_at=ticket.created_at, person_categories="Élèves et leurs parents", approx_persons=27,
+            record_categories="Noms, prénoms, travaux d'élèves", approx_records=60,
+            consequences="Consultation par une famille d'une autre classe", measures_taken="Partage retiré, journal d'accès vérifié",
+            contact_name="Délégué à la protection des données de l'académie (fictif)")
     yield timezone.now() + timedelta(hours=20)
     for clock in Clock.objects.filter(ticket=ticket, kind=ClockKind.BREACH_NOTICE):
         record_legal_notice(clock, actor=u["dpo"], recipient="Commune de Villeneuve-lès-Maguelone", reference="Courriel (fictif)")
@@ -356,10 +359,10 @@ def start_of_big(plan):
     return next(start for slug, _s, start, _e, _c, _a in plan if slug == "authentification")
 
 
-def seed_history(world, services: dict, *, now: datetime | None = None, seed: int = SEED) -> History:
+def seed_history(world, services: dict, *, now: datetime | None = None, seed: int = SEED, breach_report=None) -> History:
     """Replay a year of activity ending at `now` (default: the present moment)."""
     now = now or timezone.now()
-    h = History(world=world, now=now, rng=random.Random(seed))  # nosec B311 - a reproducible demo history, no secret
+    h = History(world=world, now=now, rng=random.Random(seed), breach_report=breach_report)  # nosec B311 - a reproducible demo history, no secret
     h.people = _people(world)
     begin = now - timedelta(days=HISTORY_DAYS)
 

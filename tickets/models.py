@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from core.querysets import AppendOnlyQuerySet as BaseAppendOnlyQuerySet
 from directory.choices import Category, Level
 
 from .states import EventKind, State
@@ -186,12 +187,6 @@ class Ticket(TicketTransitions, FSMModelMixin, models.Model):
     def qualification_missing(self) -> list[str]:
         return [f for f in QUALIFICATION_FIELDS if getattr(self, f) in (None, "")]
 
-    @property
-    def fsm_link(self):
-        # Transitional: the old shared stub, still named by the old check in tickets/permissions.py
-        # until that re-exports tickets.rights. Not a transition of its own (a property is not collected).
-        return self.fsm_set_parent
-
 
 
 # Timeline lines that record what happened around the ticket, not a change of the ticket itself:
@@ -199,15 +194,9 @@ class Ticket(TicketTransitions, FSMModelMixin, models.Model):
 ANNOTATION_KINDS = (EventKind.SLA_WARNING, EventKind.SLA_BREACH, EventKind.SLA_MET, EventKind.LEGAL_NOTICE)
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("Le journal d'un ticket ne se modifie pas.")
-
-    def delete(self):
-        raise TypeError("Le journal d'un ticket ne s'efface pas.")
-
-    update.queryset_only = True
-    delete.queryset_only = True
+class AppendOnlyQuerySet(BaseAppendOnlyQuerySet):
+    update_refused = "Le journal d'un ticket ne se modifie pas."
+    delete_refused = "Le journal d'un ticket ne s'efface pas."
 
 
 class TicketEvent(models.Model):
@@ -370,18 +359,11 @@ class Notification(models.Model):
         return f"{self.user} — {self.message}"
 
 
-OUTBOX_EVENT_LABELS = {
-    "ticket.noted": EventKind.NOTE.label, "ticket.closed": _("Demande close"),
-    "ticket.updated": _("Demande modifiée"),
-}
-
-
 def event_label(event_name: str) -> str:
-    """'ticket.info_requested' (outbox and webhook event names) → the timeline's label."""
-    code = event_name.removeprefix("ticket.")
-    if code in EventKind.values:
-        return str(EventKind(code).label)
-    return str(OUTBOX_EVENT_LABELS.get(event_name, event_name))
+    """'ticket.info_requested', 'sla.breach' (outbox and webhook event names) → the French label."""
+    from .events import label_of
+
+    return label_of(event_name)
 
 
 class TicketVendorReach(models.Model):

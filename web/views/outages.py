@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.forms import add_service_errors
 from directory.choices import Role
 from directory.models import Academie, School
 from directory.selectors import perimeter_for
@@ -36,11 +37,6 @@ def _form(user, data=None):
     return form
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    for field, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
 @login_required
 def outages(request):
     p = perimeter_for(request.user)
@@ -60,7 +56,7 @@ def outages(request):
                     actor=request.user,
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             except PermissionDenied as exc:
                 form.add_error(None, str(exc))
             else:

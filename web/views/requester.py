@@ -7,6 +7,7 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from core.forms import add_service_errors
 from directory.choices import Role
 from directory.models import School
 from directory.selectors import perimeter_for
@@ -46,8 +47,7 @@ def report(request):
         except TicketError as exc:
             form.add_error(None, exc.message)
         except ValidationError as exc:
-            for field, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,

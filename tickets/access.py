@@ -130,6 +130,19 @@ def can_view(user, ticket) -> bool:
     return _one_row(visible_q(user), ticket)
 
 
+def readers_among(ticket, user_ids) -> set[int]:
+    """The people among `user_ids` who may read `ticket` (`can_view`, the same rule): who may be told
+    about it by mail or in the app (a desk's member or a manager of the school may not, e.g. for
+    a security incident)."""
+    from django.contrib.auth import get_user_model
+
+    ids = {uid for uid in user_ids if uid is not None}
+    if not ids:
+        return set()
+    people = get_user_model().objects.filter(pk__in=sorted(ids), is_active=True)
+    return {person.pk for person in people if can_view(person, ticket)}
+
+
 def may_view_breach(user, ticket, perimeter=None) -> bool:
     """`breach_q` applied to this one ticket (whatever its category: callers ask it of breaches)."""
     if user is None or not user.is_authenticated:

@@ -309,7 +309,7 @@ def take(t, *, actor, force=False):
 @action("comment")
 def comment(t, *, actor, body, internal=False):
     body = required("body", body, _("message"))
-    from .permissions import is_agent_at_desk, is_requester_side
+    from .access import is_agent_at_desk, is_requester_side
 
     if (
         not internal

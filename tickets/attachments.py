@@ -88,7 +88,7 @@ def _read_upload(*, upload=None, file=None, public=True) -> dict:
 def add_attachment(t, *, actor, name, data, mime, public=True):
     """Attach an uploaded file (`upload` or `file`: a Django UploadedFile or any object with
     .name and .read()); returns the Attachment."""
-    from .permissions import is_agent_at_desk
+    from .access import is_agent_at_desk
 
     if not public and not is_agent_at_desk(actor, t) and not getattr(actor, "is_superuser", False):
         public = True  # only agents attach internal files
@@ -115,7 +115,7 @@ def readable(user, pk) -> Attachment | None:
     The rule is the ticket page's: the ticket is visible to the user (permissions.can_view) and the
     attachment is among those the page lists for them (selectors.attachments_for: internal files
     only for agents, managers, DPOs)."""
-    from .permissions import can_view
+    from .access import can_view
     from .selectors import attachments_for
 
     attachment = Attachment.objects.select_related("ticket__school", "ticket__desk").filter(pk=pk).first()

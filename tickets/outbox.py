@@ -14,6 +14,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -23,6 +24,7 @@ from directory.choices import Role
 from directory.models import Membership
 
 from . import events
+from .access import readers_among
 from .events import Audience
 from .models import EventKind, Notification, OutboxMessage, Ticket, TicketEvent
 
@@ -209,6 +211,8 @@ def _enqueue(ticket: Ticket, event: TicketEvent, actor=None) -> list[OutboxMessa
                                   payload=webhook_payload(ticket, event, entry.webhook, actor_id)))
     for audience, (user_ids, addresses, text, body) in _audiences(ticket, event, entry, actor_id).items():
         user_ids.discard(None)
+        if audience != "requester":  # the requester always reads their ticket; others only if the rule says so
+            user_ids, addresses = _readers_only(ticket, user_ids, addresses)
         if user_ids:
             rows.append(OutboxMessage(
                 channel=Channel.IN_APP, event_name=name, ticket=ticket, event=event,
@@ -225,6 +229,19 @@ def _enqueue(ticket: Ticket, event: TicketEvent, actor=None) -> list[OutboxMessa
     created = OutboxMessage.objects.bulk_create(rows)
     schedule_delivery()
     return created
+
+
+def _readers_only(ticket: Ticket, user_ids: set[int], addresses: set[str]) -> tuple[set[int], set[str]]:
+    """Keep the people who may read the ticket (tickets.access), and the addresses of those only;
+    a desk's shared mailbox goes when its agents may not read it (a breach at a vendor's desk)."""
+    kept = readers_among(ticket, user_ids)
+    if kept == user_ids:
+        return kept, addresses
+    removed = user_ids - kept
+    addresses = addresses - set(get_user_model().objects.filter(pk__in=sorted(removed)).values_list("email", flat=True))
+    if ticket.desk_id and ticket.desk.email and removed & set(_desk_recipients(ticket.desk_id)[0]):
+        addresses.discard(ticket.desk.email)
+    return kept, addresses
 
 
 def _audiences(ticket: Ticket, event: TicketEvent, entry: events.Event, actor_id):

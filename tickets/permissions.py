@@ -10,18 +10,6 @@ from .access import (  # noqa: F401
     can_see_internal, can_view, covers, is_agent_at_desk, is_observer_of, is_requester_side, may_view_breach,
 )
 from .models import ACTIVE, WORKING  # noqa: F401
-
-_FROM_RIGHTS = ("allowed", "available_transitions", "check")
-
-
-def __getattr__(name):
-    # Read from tickets.rights on first use: rights imports the role predicates above from here,
-    # so an import at the top would be circular.
-    if name in _FROM_RIGHTS:
-        from . import rights
-
-        return getattr(rights, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
+from .rights import allowed, available_transitions, check  # noqa: F401
 
 __all__ = ["ACTIVE", "WORKING", "allowed", "available_transitions", "can_view", "check"]

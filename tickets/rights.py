@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from directory.choices import Category
 from directory.selectors import perimeter_for
 
-from . import guards
+from . import access, guards
 from .exceptions import GuardFailed, PermissionDenied
 from .states import State
 from .workflow import TRANSITIONS, Right, get
@@ -32,12 +32,7 @@ STATE_LABEL = dict(State.choices)
 
 
 def holds(right: Right, user, ticket, perimeter) -> bool:
-    """Does `user` (None: the platform itself) hold `right` on `ticket`? Administrators hold all.
-
-    The predicates are read from `tickets.permissions` when called (not imported by name): that
-    module re-exports this one's check, whichever of the two is imported first."""
-    from . import permissions
-
+    """Does `user` (None: the platform itself) hold `right` on `ticket`? Administrators hold all."""
     if right == Right.SYSTEM:
         return user is None or perimeter.everything
     if user is None:
@@ -45,15 +40,15 @@ def holds(right: Right, user, ticket, perimeter) -> bool:
     if perimeter.everything:
         return True
     if right == Right.REQUESTER:
-        return permissions.is_requester_side(user, ticket, perimeter)
+        return access.is_requester_side(user, ticket, perimeter)
     if right == Right.REQUESTER_WHILE_NEW:
-        return ticket.state == State.NEW and permissions.is_requester_side(user, ticket, perimeter)
+        return ticket.state == State.NEW and access.is_requester_side(user, ticket, perimeter)
     if right == Right.DESK_AGENT:
-        return permissions.is_agent_at_desk(user, ticket, perimeter)
+        return access.is_agent_at_desk(user, ticket, perimeter)
     if right == Right.VENDOR_DESK_AGENT:
-        return permissions.is_agent_at_desk(user, ticket, perimeter) and ticket.desk.vendor_id is not None
+        return access.is_agent_at_desk(user, ticket, perimeter) and ticket.desk.vendor_id is not None
     if right == Right.OBSERVER:
-        return permissions.is_observer_of(user, ticket, perimeter)
+        return access.is_observer_of(user, ticket, perimeter)
     raise ValueError(f"unknown right {right!r}")
 
 
@@ -80,7 +75,6 @@ def _deny(message=None):
 
 
 def _check(row, subject: _Subject, context: dict) -> None:
-    from . import permissions  # see holds
 
     user, ticket = subject.user, subject.ticket
     system_row = Right.SYSTEM in row.who
@@ -88,7 +82,7 @@ def _check(row, subject: _Subject, context: dict) -> None:
         _deny(_("Action réservée à une personne identifiée."))
     if system_row and not subject.holds_any(row.who):
         _deny(row.denied)  # the platform's own actions do not depend on the ticket's content
-    if user is not None and ticket.category == Category.SECURITY and not permissions.may_view_breach(user, ticket, subject.perimeter):
+    if user is not None and ticket.category == Category.SECURITY and not access.may_view_breach(user, ticket, subject.perimeter):
         _deny(_("Incident de sécurité : réservé aux délégués à la protection des données et aux autorités compétentes."))
     for field in row.fields:
         if field.right is not None and context.get(field.name) and not subject.holds(field.right):

@@ -17,7 +17,7 @@ from . import attachments  # noqa: F401 - registers the add_attachment action
 from .actions import ACTIONS, auto_close_due, convention_for, open_ticket
 from .exceptions import Conflict, GuardFailed, PermissionDenied
 from .numbering import next_reference
-from .permissions import covers
+from .access import covers
 from .qualification import FIELD_LABELS, apply_qualification
 
 # One action per row of the workflow table (take, comment, route…, add_attachment), as registered by

@@ -59,6 +59,16 @@ urlpatterns = [path("api/v1/", include("api.urls")), path("bare/", bare_view)]
 BENCH_USER = None
 
 
+def _insert(batch):
+    """The tickets and, as the services' receiver would, the vendor each one reached."""
+    from tickets.models import TicketVendorReach
+
+    Ticket.objects.bulk_create(batch)
+    TicketVendorReach.objects.bulk_create(
+        TicketVendorReach(ticket_id=t.pk, vendor_id=t.vendor_id, in_vendor_column=True) for t in batch if t.vendor_id
+    )
+
+
 def main(total=100_000, requests=300):
     global BENCH_USER
     settings.ROOT_URLCONF = __name__
@@ -75,13 +85,13 @@ def main(total=100_000, requests=300):
         batch.append(Ticket(
             reference=f"ENT-2025-{i + 1:06d}", school=school, requester=requester, title=f"Ticket {i}",
             description="Le cahier de textes ne s'ouvre plus depuis ce matin.", category="malfunction",
-            level=desk.level, desk=desk, reached_vendor=desk.vendor_id is not None, state="in_progress",
-            created_at=now, updated_at=now - timezone.timedelta(seconds=i), convention=world.conventions["montpellier"],
+            level=desk.level, desk=desk, reached_vendor=desk.vendor_id is not None, vendor_id=desk.vendor_id,
+            state="in_progress", created_at=now, updated_at=now - timezone.timedelta(seconds=i), convention=world.conventions["montpellier"],
         ))
         if len(batch) == 5000:
-            Ticket.objects.bulk_create(batch)
+            _insert(batch)
             batch = []
-    Ticket.objects.bulk_create(batch)
+    _insert(batch)
     print(f"{total} tickets inserted in {time.perf_counter() - t0:.1f} s")
 
     client, secret = create_api_client(vendor=world.vendors["ode"], scopes="tickets:read")

@@ -107,3 +107,21 @@ def current_outages(school_id) -> list[Outage]:
         .select_related("service")
         .distinct()
     )
+
+
+def annotate_board_rows(tickets) -> None:
+    """Set `sla_due`, `sla_warning` and `sla_paused` on a board page's tickets (already read within
+    the user's perimeter), in one query: the due time is on the row, the rest on its clocks."""
+    for t in tickets:
+        t.sla_due, t.sla_warning, t.sla_paused = t.sla_due_at, None, False
+    if not tickets:
+        return
+    by_pk = {t.pk: t for t in tickets}
+    rows = (Clock.objects.filter(ticket_id__in=sorted(by_pk), state__in=["running", "paused"])
+            .order_by("ticket_id", "due_at").values_list("ticket_id", "state", "due_at", "warning_at"))
+    for ticket_id, state, due_at, warning_at in rows:
+        t = by_pk[ticket_id]
+        if state == "paused":
+            t.sla_paused = True
+        elif t.sla_warning is None and due_at == t.sla_due_at:
+            t.sla_warning = warning_at  # of the running clock that sets the due time

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from directory.choices import Category
-from sla.models import Clock
+from sla import selectors as sla_selectors
 from tickets import selectors as ticket_selectors
 from tickets.models import ACTIVE, Priority, State
 
@@ -25,23 +25,6 @@ SORTS = {
 ACTIVE_STATES = [s for s in ACTIVE]
 
 
-def _sla_details(tickets):
-    """Warning time and pause flag of the page's rows, in one query (the due time is on the row)."""
-    for t in tickets:
-        t.sla_due, t.sla_warning, t.sla_paused = t.sla_due_at, None, False
-    if not tickets:
-        return
-    by_pk = {t.pk: t for t in tickets}
-    rows = (Clock.objects.filter(ticket_id__in=sorted(by_pk), state__in=["running", "paused"])
-            .order_by("ticket_id", "due_at").values_list("ticket_id", "state", "due_at", "warning_at"))
-    for ticket_id, state, due_at, warning_at in rows:
-        t = by_pk[ticket_id]
-        if state == "paused":
-            t.sla_paused = True
-        elif t.sla_warning is None and due_at == t.sla_due_at:
-            t.sla_warning = warning_at  # of the running clock that sets the due time
-
-
 class CountedPaginator(Paginator):
     """The count is known from the per-state counters when only the state is filtered."""
 
@@ -49,11 +32,6 @@ class CountedPaginator(Paginator):
         super().__init__(object_list, per_page)
         if known_count is not None:
             self.__dict__["count"] = known_count
-
-
-def board_queryset(user, desk, params):
-    """Kept for callers: `tickets.selectors.board_tickets`."""
-    return ticket_selectors.board_tickets(user, desk, params)
 
 
 def _desk_for(user, slug):
@@ -66,10 +44,10 @@ def _desk_for(user, slug):
 @login_required
 def board(request, slug):
     desk = _desk_for(request.user, slug)
-    qs, counts, sort, known = board_queryset(request.user, desk, request.GET)
+    qs, counts, sort, known = ticket_selectors.board_tickets(request.user, desk, request.GET)
     page = CountedPaginator(qs, PAGE_SIZE, known).get_page(request.GET.get("page"))
     tickets = list(page.object_list)
-    _sla_details(tickets)
+    sla_selectors.annotate_board_rows(tickets)
     state_counts = [(value, label, counts.get(value, 0)) for value, label in State.choices]
     context = {
         "desk": desk,

@@ -8,7 +8,9 @@ import pytest
 from django import forms
 from django.urls import reverse
 
+from directory.choices import Category
 from tickets import services
+from tickets.guards import route_targets
 from tickets.models import Ticket
 from tickets.permissions import available_transitions
 from tickets.workflow import TRANSITIONS
@@ -60,8 +62,10 @@ def test_the_agent_sees_exactly_the_rows_allowed_with_their_labels(client, world
     erun = world.users["erun"]
     client.force_login(erun)
     allowed = set(available_transitions(erun, ticket))
-    expected = [row.name for row in AGENT_ROWS if row.name in allowed]
-    assert expected and "take" in expected
+    # Route needs another desk of the chain at this level: the demo's Lattes chain has none.
+    assert not route_targets(ticket)
+    expected = [row.name for row in AGENT_ROWS if row.name in allowed and row.name != "route"]
+    assert expected and "take" in expected and "route" in allowed
     assert buttons(client, ticket) == expected
     html = client.get(reverse("web:ticket", args=[ticket.reference])).content.decode()
     for row in AGENT_ROWS:
@@ -70,6 +74,21 @@ def test_the_agent_sees_exactly_the_rows_allowed_with_their_labels(client, world
     # Once taken, the buttons still follow the rows allowed (state, rights and guards change).
     services.take(ticket, actor=erun)
     assert buttons(client, ticket) == [n for n in expected if n in set(available_transitions(erun, ticket))]
+
+
+def test_route_is_offered_once_the_chain_has_another_desk_at_the_level(client, world):
+    """A form whose required choice has no option is not offered; with a second level-1 desk in
+    the convention's matrix, route appears and lists that desk only."""
+    from directory.models import SupportRoute
+
+    ticket = at_erun(world)
+    client.force_login(world.users["erun"])
+    assert "route" not in buttons(client, ticket)
+    SupportRoute.objects.create(convention=ticket.convention, level=1, category=Category.NETWORK,
+                                desk=world.desks["erun-sete"])
+    assert "route" in buttons(client, ticket)
+    html = client.get(reverse("web:ticket", args=[ticket.reference])).content.decode()
+    assert "ERUN Sète" in html and "Kosmos" not in html and "Guichet unique académique Nancy-Metz" not in html
 
 
 @pytest.mark.parametrize("row", AGENT_ROWS, ids=lambda r: r.name)

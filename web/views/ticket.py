@@ -54,6 +54,11 @@ def _hidden_fields(row, user, ticket, perimeter):
             yield field
 
 
+def _nothing_to_choose(form) -> bool:
+    """A required choice with no option: the action cannot be filled in, so it is not offered."""
+    return any(f.required and hasattr(f, "queryset") and not f.queryset.exists() for f in form.fields.values())
+
+
 def _get_ticket(user, reference) -> Ticket:
     ticket = (
         ticket_selectors.visible_to(user)
@@ -83,6 +88,8 @@ def _page(request, ticket, *, open_action=None, bound_form=None, error=None, sta
         form = bound_form if name == open_action and bound_form is not None else web_forms.transition_form(row, ticket, user)
         for field in _hidden_fields(row, user, ticket, perimeter):
             form.drop(field)
+        if name != open_action and _nothing_to_choose(form):
+            continue  # e.g. route when the support chain has no other desk at this level
         entry = {"name": name, "label": row.label, "style": _style(row), "form": form,
                  "open": name == open_action, "fields": [f for f in form if not f.is_hidden]}
         (requester_actions if row.side == "requester" else agent_actions).append(entry)

@@ -400,6 +400,36 @@ def test_erun_sees_the_ticket_arrive_live_asks_and_escalates_with_qualification(
     assert_links_answer(erun)
 
 
+def test_erun_moves_stay_inside_the_conventions_support_chain(product, page_for, shot):
+    """The ERUN is offered no desk outside the Montpellier convention's chain (no « Réorienter »:
+    its chain has no other level-1 desk), and a hand-made request to route the ticket to another
+    convention's vendor desk is refused: the ticket stays where it is, that vendor never reads it."""
+    title = unique_title("Emploi du temps absent de l'ENT")
+    reference = ticket_at_level(page_for, 1, title)
+    erun = page_for("erun")
+    erun.goto(f"/demandes/{reference}/")
+    page = seen(erun)
+    assert heading(erun) == title and "Transmettre au niveau supérieur" in page
+    assert "Réorienter vers un autre guichet" not in page
+    shot(erun, "erun-03-no-route-outside-the-chain")
+    kosmos = product.query("from directory.models import Desk; print(Desk.objects.get(slug='kosmos-vie-scolaire').pk)")
+    token = erun.locator("input[name=csrfmiddlewaretoken]").first.input_value()
+    version = erun.locator("input[name='escalate-version']").first.input_value()
+    response = erun.request.post(f"/demandes/{reference}/action/route/", form={
+        "csrfmiddlewaretoken": token, "route-desk": str(kosmos), "route-reason": "Essai hors convention",
+        "route-version": version,
+    })
+    assert response.status == 400
+    assert "Vérifiez les champs signalés" in response.text()
+    assert ticket_state(product, reference)["desk"] == "erun-lattes"
+    assert product.query(
+        "import json; from tickets.access import can_view; from tickets.models import Ticket; from directory.models import User, "
+        "Desk, Membership; u, _ = User.objects.get_or_create(username='kosmos-parcours'); "
+        "Membership.objects.get_or_create(user=u, role='agent', desk=Desk.objects.get(slug='kosmos-vie-scolaire')); "
+        f"print(json.dumps(can_view(u, Ticket.objects.get(reference={reference!r}))))"
+    ) is False
+
+
 def test_academie_dsi_receives_the_qualified_ticket_and_passes_it_to_the_vendor(product, page_for, shot):
     title = unique_title("Erreur 500 du cahier de textes pour toute une classe")
     reference = ticket_at_level(page_for, 2, title)

@@ -28,6 +28,7 @@ from tickets import selectors, services
 from tickets.exceptions import PermissionDenied
 from tickets.models import Attachment, Comment, Impact, State, Ticket, Urgency
 from tickets.permissions import allowed
+from tickets.states import Visibility
 
 from .models import ApiClient, PivotLink
 from .problems import ApiProblem
@@ -146,8 +147,8 @@ def export_queryset(user, client: ApiClient | None):
         selectors.visible_to(user).select_related(None)
         .select_related("school__academie", "school__collectivite", "requester")
         .prefetch_related(
-            Prefetch("comments", queryset=Comment.objects.filter(public=True).select_related("author").order_by("id"), to_attr="pivot_comments"),
-            Prefetch("attachments", queryset=Attachment.objects.filter(public=True).order_by("id"), to_attr="pivot_attachments"),
+            Prefetch("comments", queryset=Comment.objects.filter(visibility=Visibility.PUBLIC).select_related("author").order_by("id"), to_attr="pivot_comments"),
+            Prefetch("attachments", queryset=Attachment.objects.filter(visibility=Visibility.PUBLIC).order_by("id"), to_attr="pivot_attachments"),
             Prefetch("pivot_links", queryset=links, to_attr="pivot_link_list"),
         )
     )
@@ -164,7 +165,7 @@ def to_pivot(t: Ticket) -> dict:
     comments = []
     public_comments = getattr(t, "pivot_comments", None)  # prefetched; [] is no comment, not "not prefetched"
     if public_comments is None:
-        public_comments = t.comments.filter(public=True).order_by("id")
+        public_comments = t.comments.filter(visibility=Visibility.PUBLIC).order_by("id")
     for c in public_comments:
         if str(c.pk) in imported:  # keep the other tool's id, author and date: it recognises its own
             ext_id, meta = imported[str(c.pk)]
@@ -173,7 +174,7 @@ def to_pivot(t: Ticket) -> dict:
             comments.append(comment_line(f"{OUR_COMMENT_PREFIX}{c.pk}", _person(c.author), _iso(c.created_at), c.body))
     attachments = getattr(t, "pivot_attachments", None)
     if attachments is None:
-        attachments = t.attachments.filter(public=True).order_by("id")
+        attachments = t.attachments.filter(visibility=Visibility.PUBLIC).order_by("id")
     school = t.school
     return {
         "id_ent": (link.id_ent if link and link.id_ent else t.reference),

@@ -63,3 +63,32 @@ class SchoolKind(models.TextChoices):
     COLLEGE = "college", _("Collège")
     LYCEE = "lycee", _("Lycée")
     OTHER = "other", _("Autre établissement")
+
+
+class Resolver(models.TextChoices):
+    """How a cell of the support matrix names its party. The conventions name a *kind* of party
+    (the school, its circonscription, the competent collectivité, the editor of the resource…)
+    whose identity depends on the school: `directory.routing.resolve` finds it."""
+
+    DESK = "desk", _("Guichet désigné")
+    SCHOOL = "school", _("Guichet de niveau 0 de l'école")
+    CIRCONSCRIPTION = "circonscription", _("Guichet de la circonscription de l'école")
+    COLLECTIVITE = "collectivite", _("Collectivité compétente pour l'école")
+    EDITOR = "editor", _("Éditeur du service ou de la ressource concernés")
+    GAR = "gar", _("Assistance GAR / MédiaCentre de l'académie")
+    SKIP = "skip", _("Niveau non concerné")
+
+
+class DeskSpeciality(models.TextChoices):
+    GENERAL = "", _("Assistance générale")
+    GAR = "gar", _("Assistance GAR / MédiaCentre (DSDEN et SRANE)")
+
+
+class BeneficiaryKind(models.TextChoices):
+    """For whom a ticket is opened when the person who enters it is not the one concerned."""
+
+    SELF = "", _("La personne qui saisit")
+    TEACHER = "teacher", _("Enseignant")
+    DIRECTOR = "director", _("Directeur ou chef d'établissement")
+    STAFF = "staff", _("Autre personnel de l'école")
+    PARENT = "parent", _("Parent d'élève")

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from .choices import Category, CollectiviteKind, HolidayZone, Level, Role, SchoolKind
+from .choices import Category, CollectiviteKind, HolidayZone, Level, Resolver, Role, SchoolKind
 from .models import (
     Academie,
     Circonscription,
@@ -93,7 +93,7 @@ def _routes(convention, matrix):
         SupportRoute(
             convention=convention, level=level, category=category,
             desk=target if isinstance(target, Desk) else None,
-            school_desk=target is None,
+            resolver=Resolver.DESK if isinstance(target, Desk) else Resolver.SCHOOL if target is None else Resolver.SKIP,
         )
         for (level, category), target in matrix.items()
     )

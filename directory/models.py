@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Category, CollectiviteKind, HolidayZone, Level, Role, SchoolKind
+from .choices import Category, CollectiviteKind, DeskSpeciality, HolidayZone, Level, Resolver, Role, SchoolKind
 from .validators import normalize_uai, validate_siret, validate_uai
 
 
@@ -129,6 +129,10 @@ class Vendor(models.Model):
     slug = models.SlugField(_("identifiant"), unique=True)
     name = models.CharField(_("nom"), max_length=160)
     siret = models.CharField(_("SIRET"), max_length=14, blank=True, validators=[validate_siret])
+    support_email = models.EmailField(
+        _("adresse du support"), blank=True,
+        help_text=_("Où transmettre une demande quand l'éditeur n'a pas de guichet dans l'outil (éditeur tiers)."),
+    )
 
     class Meta:
         verbose_name = _("éditeur")
@@ -153,6 +157,26 @@ class EntProduct(models.Model):
         return self.name
 
 
+class Resource(models.Model):
+    """A service or resource teachers use through the ENT whose editor is not (always) the ENT's:
+    a GAR resource of the MédiaCentre, a third-party software. Its editor is who the competent
+    authority turns to (Grand Est art. 6); a GAR resource goes first to the académie's GAR desk
+    (Poitiers art. 2 and 7)."""
+
+    slug = models.SlugField(_("identifiant"), unique=True, max_length=80)
+    name = models.CharField(_("nom"), max_length=160)
+    editor = models.ForeignKey(Vendor, verbose_name=_("éditeur"), on_delete=models.PROTECT, related_name="resources")
+    is_gar = models.BooleanField(_("distribuée par le GAR (MédiaCentre)"), default=False)
+
+    class Meta:
+        verbose_name = _("ressource ou service tiers")
+        verbose_name_plural = _("ressources et services tiers")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
 class Desk(models.Model):
     """A support team at one level, owned by exactly one organisation (which gives its scope)."""
 
@@ -160,6 +184,7 @@ class Desk(models.Model):
     name = models.CharField(_("nom"), max_length=160)
     level = models.PositiveSmallIntegerField(_("niveau"), choices=Level.choices)
     email = models.EmailField(_("adresse de contact"), blank=True)
+    speciality = models.CharField(_("spécialité"), max_length=16, choices=DeskSpeciality.choices, default="", blank=True)
     school = models.ForeignKey(School, on_delete=models.CASCADE, null=True, blank=True, related_name="desks", verbose_name=_("école"))
     circonscription = models.ForeignKey(Circonscription, on_delete=models.CASCADE, null=True, blank=True, related_name="desks", verbose_name=_("circonscription"))
     academie = models.ForeignKey(Academie, on_delete=models.CASCADE, null=True, blank=True, related_name="desks", verbose_name=_("académie"))
@@ -220,6 +245,10 @@ class Convention(models.Model):
     fee_per_school = models.DecimalField(_("coût par école et par an (€)"), max_digits=9, decimal_places=2, default=Decimal("0"))
     schools = models.ManyToManyField(School, through="ConventionSchool", related_name="conventions", verbose_name=_("écoles couvertes"))
     sla_policy_reference = models.CharField(_("politique de service"), max_length=80, blank=True)
+    fallback_desk = models.ForeignKey(
+        "Desk", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("guichet de repli"),
+        help_text=_("Reçoit une demande dont la matrice ne trouve pas le guichet compétent ; les administrateurs sont alertés."),
+    )
 
     class Meta:
         verbose_name = _("convention")
@@ -261,19 +290,27 @@ class ConventionSchool(models.Model):
 
 
 class SupportRoute(models.Model):
-    """One cell of a convention's support matrix: at this level, for this category, who handles it.
+    """One cell of a convention's support matrix: at this level, for this category, which party
+    handles it. An empty category is the level's default for categories without a row of their own.
 
-    An empty category is the level's default for categories without a row of their own. A cell
-    either names a desk, or says "the school's own level-0 desk" (`school_desk`), or — with
-    neither — says that this level does not handle the category (network faults skip the school
-    and go straight to the collectivité, say).
+    The conventions name a kind of party (`resolver`): a fixed desk, the school's level-0 desk, its
+    circonscription's desk, the collectivité competent for the school, the editor of the resource
+    concerned, the académie's GAR desk — or say the level does not handle the category (`skip`).
+    `directory.routing.resolve` turns it into a desk for a given school.
+
+    `direct_access`: the convention gives this category a direct access to the cell's party, without
+    the qualification and the proven malfunction it otherwise requires before a vendor's desk
+    (Grand Est: vie scolaire; Poitiers: the editor handles all assistance about its interface).
     """
 
     convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="routes", verbose_name=_("convention"))
     level = models.PositiveSmallIntegerField(_("niveau"), choices=Level.choices)
     category = models.CharField(_("catégorie"), max_length=32, choices=Category.choices, blank=True)
+    resolver = models.CharField(_("partie désignée"), max_length=16, choices=Resolver.choices, default=Resolver.DESK)
     desk = models.ForeignKey(Desk, on_delete=models.PROTECT, related_name="routes", verbose_name=_("guichet"), null=True, blank=True)
-    school_desk = models.BooleanField(_("guichet de niveau 0 de l'école"), default=False)
+    direct_access = models.BooleanField(
+        _("accès direct (sans qualification ni dysfonctionnement avéré)"), default=False,
+    )
 
     class Meta:
         verbose_name = _("ligne de la matrice de support")
@@ -281,21 +318,28 @@ class SupportRoute(models.Model):
         ordering = ["convention", "level", "category"]
         constraints = [
             models.UniqueConstraint(fields=["convention", "level", "category"], name="support_route_unique"),
-            models.CheckConstraint(name="support_route_one_target", condition=Q(desk__isnull=True) | Q(school_desk=False)),
+            models.CheckConstraint(
+                name="support_route_desk_iff_fixed",
+                condition=Q(resolver="desk", desk__isnull=False) | (~Q(resolver="desk") & Q(desk__isnull=True)),
+            ),
         ]
 
     def __str__(self):
-        target = self.desk or (_("guichet de l'école") if self.school_desk else _("non traité"))
+        target = self.desk if self.resolver == Resolver.DESK else self.get_resolver_display()
         category = self.get_category_display() if self.category else _("autres catégories")
         return f"{self.convention} — {self.get_level_display()} — {category} → {target}"
 
     @property
     def handles(self) -> bool:
-        return self.desk_id is not None or self.school_desk
+        return self.resolver != Resolver.SKIP
 
     def clean(self):
-        if self.school_desk and self.level != Level.SCHOOL:
-            raise ValidationError({"school_desk": _("Seul le niveau 0 peut renvoyer au guichet de l'école.")})
+        if self.resolver == Resolver.SCHOOL and self.level != Level.SCHOOL:
+            raise ValidationError({"resolver": _("Seul le niveau 0 peut renvoyer au guichet de l'école.")})
+        if self.resolver == Resolver.DESK and not self.desk_id:
+            raise ValidationError({"desk": _("Choisissez le guichet désigné.")})
+        if self.resolver != Resolver.DESK and self.desk_id:
+            raise ValidationError({"desk": _("Un guichet n'est désigné que pour la partie « guichet désigné ».")})
         if self.desk_id and self.desk.level != self.level:
             raise ValidationError({"desk": _("Le guichet choisi n'est pas de ce niveau.")})
 

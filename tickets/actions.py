@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from directory.choices import Category, Role
 from directory.models import Convention, Desk
-from directory.routing import desk_at, first_route, routes_of
+from directory.routing import Unresolved, desk_at, first_route, routes_of
 from directory.selectors import perimeter_for
 
 from . import guards, outbox, workflow
@@ -35,7 +35,7 @@ from .numbering import next_reference
 from .qualification import apply_qualification, check_ready_for_vendor
 from .rights import check
 from .signals import ticket_transitioned
-from .states import EventKind
+from .states import EventKind, Visibility
 
 _FIELDS = [f.attname for f in Ticket._meta.concrete_fields if f.attname != "id"]
 
@@ -52,7 +52,8 @@ class Change:
     payload: dict = field(default_factory=dict)
     target: Desk | None = None      # the desk the ticket moves to: the row's "target" guards check it
     kind: EventKind | None = None   # the timeline line, when not the row's (a comment's internal note)
-    public: bool = True
+    visibility: str = Visibility.PUBLIC
+    organisation: str = ""          # the author's organisation key, for an organisation-only entry
     then: Callable | None = None    # then(ticket, event), after the event: rows that point to it
     instead: str | None = None      # another row's move happens (a requester's reply answers)
 
@@ -80,14 +81,15 @@ def snapshot(t: Ticket) -> dict:
     return {f: getattr(t, f) for f in _FIELDS}
 
 
-def record(t: Ticket, *, actor, kind, before: dict | None, public=True, payload=None, at=None) -> TicketEvent:
+def record(t: Ticket, *, actor, kind, before: dict | None, visibility=Visibility.PUBLIC, organisation="",
+           payload=None, at=None) -> TicketEvent:
     """The timeline line of a change already saved, its signal and its outbox rows."""
     event = TicketEvent.objects.create(
         ticket=t, actor=actor if getattr(actor, "pk", None) else None, kind=kind, at=at or timezone.now(),
         from_state=before["state"] if before else "", to_state=t.state,
         from_level=before["level"] if before else None, to_level=t.level,
         from_desk_id=before["desk_id"] if before else None, to_desk_id=t.desk_id,
-        public=public, version=t.version, payload=payload or {},
+        visibility=visibility, organisation=organisation, version=t.version, payload=payload or {},
     )
     ticket_transitioned.send(sender=Ticket, ticket=t, event=event, before=before)
     outbox.enqueue(t, event, actor)
@@ -95,7 +97,7 @@ def record(t: Ticket, *, actor, kind, before: dict | None, public=True, payload=
     return event
 
 
-def commit(t: Ticket, before: dict, *, actor, kind, public=True, payload=None) -> TicketEvent:
+def commit(t: Ticket, before: dict, *, actor, kind, visibility=Visibility.PUBLIC, organisation="", payload=None) -> TicketEvent:
     """Conditional UPDATE on the version read under lock, then the event. Lost race → Conflict."""
     now = timezone.now()
     changed = {f: getattr(t, f) for f in _FIELDS if getattr(t, f) != before[f]}
@@ -104,7 +106,8 @@ def commit(t: Ticket, before: dict, *, actor, kind, public=True, payload=None) -
     changed.update(version=t.version, updated_at=now)
     if Ticket.objects.filter(pk=t.pk, version=before["version"]).update(**changed) != 1:
         raise Conflict()
-    return record(t, actor=actor, kind=kind, before=before, public=public, payload=payload, at=now)
+    return record(t, actor=actor, kind=kind, before=before, visibility=visibility, organisation=organisation,
+                  payload=payload, at=now)
 
 
 def transition(name: str, t: Ticket, *, actor, body: Callable[[Ticket], Change | dict | None]) -> Ticket:
@@ -121,7 +124,8 @@ def transition(name: str, t: Ticket, *, actor, body: Callable[[Ticket], Change |
     if change.instead:
         row = workflow.get(change.instead)
     getattr(t, f"fsm_{row.name}")()
-    event = commit(t, before, actor=actor, kind=change.kind or row.event, public=change.public, payload=change.payload)
+    event = commit(t, before, actor=actor, kind=change.kind or row.event, visibility=change.visibility,
+                   organisation=change.organisation, payload=change.payload)
     if change.then is not None:
         change.then(t, event)
     return t
@@ -200,10 +204,12 @@ def _other_ticket(actor, value, field) -> Ticket:
         raise ValidationError({field: _("Ticket %(value)s introuvable dans votre périmètre.") % {"value": value}}) from None
 
 
-def _comment_row(body, public=True):
-    """`Change.then`: the comment row of the event (the text the timeline shows)."""
+def _comment_row(body):
+    """`Change.then`: the comment row of the event (the text the timeline shows), read by the
+    event's audience."""
     def write(t, event):
-        Comment.objects.create(ticket=t, event=event, author=event.actor, body=body, public=public, created_at=event.at)
+        Comment.objects.create(ticket=t, event=event, author=event.actor, body=body, visibility=event.visibility,
+                               organisation=event.organisation, created_at=event.at)
     return write
 
 
@@ -235,7 +241,7 @@ def _may_open(user, school) -> bool:
 
 @transaction.atomic
 def open_ticket(*, actor, school, title, description, category, service="", impact, urgency, contact="",
-                qualification=None, via="web", on_behalf_of=None) -> Ticket:
+                qualification=None, via="web", on_behalf_of=None, resource=None) -> Ticket:
     """Not a row of the table: the ticket does not exist yet (it lands where the matrix says).
 
     `on_behalf_of`: the requester when `actor` relays for them (an ENT help module, a bridge); both
@@ -267,19 +273,23 @@ def open_ticket(*, actor, school, title, description, category, service="", impa
     convention = convention_for(school)
     if convention is None:
         raise GuardFailed(_("Aucune convention en vigueur ne couvre l'école %(uai)s : impossible d'orienter la demande.") % {"uai": school.uai})
-    landing = first_route(routes_of(convention), category, school)
+    try:
+        landing = first_route(routes_of(convention), category, school, resource=resource)
+    except Unresolved as exc:
+        raise GuardFailed(_("La demande ne peut pas être orientée : %(why)s") % {"why": exc}) from None
     if landing is None:
         raise GuardFailed(
             _("La matrice de support de la convention %(convention)s ne prévoit aucun guichet pour la "
               "catégorie « %(category)s ».")
             % {"convention": convention.reference, "category": Category(category).label}
         )
-    level, desk = landing
+    level, desk = landing.level, landing.desk
     now = timezone.now()
     t = Ticket(
         reference=next_reference(timezone.localdate(now)), school=school, requester=requester, contact=(contact or "").strip(),
         title=title, description=description, category=category, service=(service or "").strip(),
         impact=impact, urgency=urgency, priority=priority_for(impact, urgency), convention=convention, via=via,
+        resource=resource,
         level=level, desk=desk, reached_vendor=desk.vendor_id is not None, vendor_id=desk.vendor_id,
         created_at=now, updated_at=now,
     )
@@ -290,6 +300,7 @@ def open_ticket(*, actor, school, title, description, category, service="", impa
     t.save()
     record(t, actor=actor, kind=EventKind.OPENED, before=None, payload={
         "convention": convention.reference, "category": category, "priority": t.priority,
+        "routing": landing.reason, **({"fallback": True} if landing.fallback else {}),
         **({"on_behalf_of": requester.pk} if requester.pk != actor.pk else {}),
     }, at=now)
     return t
@@ -320,7 +331,7 @@ def comment(t, *, actor, body, internal=False):
         # A requester reply to a request for information brings the ticket back to work.
         return Change(payload={"body": body}, instead="answer", then=_comment_row(body))
     return Change(payload={"body": body}, kind=EventKind.NOTE if internal else EventKind.COMMENTED,
-                  public=not internal, then=_comment_row(body, public=not internal))
+                  visibility=Visibility.CHAIN if internal else Visibility.PUBLIC, then=_comment_row(body))
 
 
 @action("request_info")
@@ -359,17 +370,21 @@ def escalate(t, *, actor, reason="", no_solution_found=None, **qualification):
     changed = apply_qualification(t, qualification)
     if t.convention_id is None:
         raise GuardFailed(_("Aucune convention n'est associée à ce ticket : le niveau supérieur est inconnu."))
-    nxt = first_route(routes_of(t.convention), t.category, t.school, above=t.level)
+    try:
+        nxt = first_route(routes_of(t.convention), t.category, t.school, above=t.level, resource=t.resource)
+    except Unresolved as exc:
+        raise GuardFailed(_("Le niveau supérieur ne peut pas être trouvé : %(why)s") % {"why": exc}) from None
     if nxt is None:
         raise GuardFailed(
             _("Dans la convention %(convention)s, aucun niveau au-dessus du niveau %(level)s ne traite la "
               "catégorie « %(category)s ».")
             % {"convention": t.convention.reference, "level": t.level, "category": t.get_category_display()}
         )
-    level, target = nxt
+    level, target = nxt.level, nxt.desk
     _move_to(t, target, level)
     return Change(target=target, payload={
         "reason": (reason or "").strip(), "desk": target.pk, "qualification": changed,
+        "routing": nxt.reason, **({"fallback": True} if nxt.fallback else {}),
         "malfunction_proven": t.malfunction_proven, "no_solution_found": t.no_solution_found,
     })
 
@@ -388,7 +403,7 @@ def send_back(t, *, actor, reason):
         routes = routes_of(t.convention) if t.convention_id else []
         target = None
         for level in range(t.level - 1, -1, -1):
-            target = desk_at(routes, level, t.category, t.school)
+            target = desk_at(routes, level, t.category, t.school, t.resource)
             if target is not None:
                 break
         if target is None:
@@ -509,7 +524,7 @@ def update_qualification(t, *, actor, **fields):
     changed = apply_qualification(t, fields)
     if not changed:
         raise GuardFailed(_("Aucune modification de la qualification."))
-    return Change(payload={"changed": changed}, public=False)
+    return Change(payload={"changed": changed}, visibility=Visibility.CHAIN)
 
 
 @action("set_vendor_reference")

@@ -13,7 +13,7 @@ class EventInline(admin.TabularInline):
     model = TicketEvent
     extra = 0
     can_delete = False
-    fields = ("at", "kind", "actor", "from_state", "to_state", "from_level", "to_level", "to_desk", "public")
+    fields = ("at", "kind", "actor", "from_state", "to_state", "from_level", "to_level", "to_desk", "visibility")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -31,14 +31,14 @@ class TicketAdmin(ReadOnlyAdmin):
 
 @admin.register(TicketEvent)
 class TicketEventAdmin(ReadOnlyAdmin):
-    list_display = ("ticket", "version", "kind", "actor", "at", "public")
-    list_filter = ("kind", "public")
+    list_display = ("ticket", "version", "kind", "actor", "at", "visibility")
+    list_filter = ("kind", "visibility")
     list_select_related = ("ticket", "actor")
 
 
 @admin.register(Comment)
 class CommentAdmin(ReadOnlyAdmin):
-    list_display = ("ticket", "author", "public", "created_at")
+    list_display = ("ticket", "author", "visibility", "created_at")
 
 
 @admin.register(Attachment)

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from . import events, outbox
 from .models import Ticket, TicketEvent
+from .states import Visibility
 
 
 @transaction.atomic
@@ -29,7 +30,7 @@ def annotate(ticket_id: int, kind, *, at: datetime, actor=None, payload: dict, n
     line = TicketEvent.objects.create(
         ticket=ticket, actor=actor if getattr(actor, "pk", None) else None, kind=entry.kind, at=at,
         from_state=ticket.state, to_state=ticket.state, from_level=ticket.level, to_level=ticket.level,
-        from_desk_id=ticket.desk_id, to_desk_id=ticket.desk_id, public=entry.public, version=ticket.version,
+        from_desk_id=ticket.desk_id, to_desk_id=ticket.desk_id, visibility=Visibility.PUBLIC if entry.public else Visibility.CHAIN, version=ticket.version,
         payload=payload,
     )
     if notify:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from .actions import Change, action
 from .models import Attachment
+from .states import Visibility
 
 ALLOWED_MIME = {
     "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf",
@@ -96,13 +97,14 @@ def add_attachment(t, *, actor, name, data, mime, public=True):
     def store(t, event):
         attachment = Attachment(
             ticket=t, event=event, uploaded_by=actor, original_name=name, content_type=mime, size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(), public=public,
+            sha256=hashlib.sha256(data).hexdigest(), visibility=event.visibility, organisation=event.organisation,
         )
         attachment.file.save("upload", ContentFile(data), save=False)
         attachment.save()
         event.attachment = attachment  # what the action returns, without a query
 
-    return Change(payload={"name": name, "size": len(data), "content_type": mime}, public=public, then=store)
+    return Change(payload={"name": name, "size": len(data), "content_type": mime},
+                  visibility=Visibility.PUBLIC if public else Visibility.CHAIN, then=store)
 
 
 def can_preview(attachment) -> bool:

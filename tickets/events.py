@@ -102,6 +102,7 @@ EVENTS: tuple[Event, ...] = (
     _t(K.QUALIFIED, "ticket.qualified", UPDATED, public=False),
     _t(K.VENDOR_REFERENCE, "ticket.vendor_reference", UPDATED),
     _t(K.ATTACHED, "ticket.attached", UPDATED, note=_("publique ou interne, selon la pièce jointe")),
+    _t(K.FORWARDED_EXTERNAL, "ticket.forwarded_external", UPDATED, public=False),
     # Annotations of the sla app: a timeline line at the ticket's current version.
     _t(K.SLA_WARNING, "sla.warning", "sla.warning", (D, M), public=False, annotation=True, live=False),
     _t(K.SLA_BREACH, "sla.breach", "sla.breached", (D, M), public=False, annotation=True, live=False),

@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from core.querysets import AppendOnlyQuerySet as BaseAppendOnlyQuerySet
-from directory.choices import Category, Level
+from directory.choices import BeneficiaryKind, Category, Level
 
-from .states import EventKind, State
+from .states import EventKind, State, Visibility
 from .workflow import TRANSITIONS
 
 
@@ -96,6 +96,13 @@ class Ticket(TicketTransitions, FSMModelMixin, models.Model):
     school = models.ForeignKey("directory.School", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("école"))
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_tickets", verbose_name=_("demandeur"))
     contact = models.CharField(_("contact"), max_length=200, blank=True, help_text=_("Qui joindre et comment (téléphone, horaires)."))
+    # Who entered the ticket when it is not the requester: an ERUN, a CPC, an académie or
+    # collectivité agent opening for a named person of a school of their perimeter, or the school's
+    # level 0 entering a parent's request (the parent has no account: `beneficiary_*`, minimal).
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("saisi par"))
+    beneficiary_name = models.CharField(_("pour le compte de"), max_length=120, blank=True, help_text=_("Nom de la personne concernée, si elle n'a pas de compte."))
+    beneficiary_kind = models.CharField(_("qualité de la personne concernée"), max_length=16, choices=BeneficiaryKind.choices, blank=True, default="")
+    resource = models.ForeignKey("directory.Resource", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets", verbose_name=_("ressource ou service tiers concerné"))
     title = models.CharField(_("titre"), max_length=200)
     description = models.TextField(_("description"), help_text=_("Markdown ; nettoyé à l'affichage."))
     category = models.CharField(_("catégorie"), max_length=32, choices=Category.choices)
@@ -214,7 +221,11 @@ class TicketEvent(models.Model):
     to_level = models.PositiveSmallIntegerField(_("niveau après"), null=True, blank=True, choices=Level.choices)
     from_desk = models.ForeignKey("directory.Desk", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("guichet avant"))
     to_desk = models.ForeignKey("directory.Desk", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("guichet après"))
-    public = models.BooleanField(_("public"), default=True)
+    visibility = models.CharField(_("visible par"), max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC)
+    organisation = models.CharField(
+        _("organisation de l'auteur"), max_length=40, blank=True,
+        help_text=_("Clé de l'organisation (ex. academie:3) qui seule lit une entrée « mon organisation seulement »."),
+    )
     version = models.PositiveIntegerField(
         _("version"),
         help_text=_("Version de la demande après cet événement (pour une annotation : celle où elle a été écrite)."),
@@ -240,6 +251,10 @@ class TicketEvent(models.Model):
         at = date_format(timezone.localtime(self.at), "SHORT_DATETIME_FORMAT")
         return f"{self.ticket.reference} — {self.get_kind_display()} ({at})"
 
+    @property
+    def public(self) -> bool:
+        return self.visibility == Visibility.PUBLIC
+
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise TypeError("Le journal d'un ticket ne se modifie pas.")
@@ -254,7 +269,11 @@ class Comment(models.Model):
     event = models.OneToOneField(TicketEvent, on_delete=models.PROTECT, related_name="comment", verbose_name=_("événement"))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True, verbose_name=_("auteur"))
     body = models.TextField(_("message"))
-    public = models.BooleanField(_("public"), default=True)
+    visibility = models.CharField(_("visible par"), max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC)
+    organisation = models.CharField(
+        _("organisation de l'auteur"), max_length=40, blank=True,
+        help_text=_("Clé de l'organisation (ex. academie:3) qui seule lit une entrée « mon organisation seulement »."),
+    )
     created_at = models.DateTimeField(_("écrit le"), default=timezone.now)
 
     class Meta:
@@ -266,6 +285,10 @@ class Comment(models.Model):
         who = self.author or _("le système")
         at = date_format(timezone.localtime(self.created_at), "SHORT_DATETIME_FORMAT")
         return f"{self.ticket.reference} — {who}, {at}"
+
+    @property
+    def public(self) -> bool:
+        return self.visibility == Visibility.PUBLIC
 
 
 def attachment_path(instance, filename):
@@ -282,7 +305,11 @@ class Attachment(models.Model):
     content_type = models.CharField(_("type (détecté)"), max_length=100)
     size = models.PositiveIntegerField(_("taille (octets)"))
     sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
-    public = models.BooleanField(_("public"), default=True)
+    visibility = models.CharField(_("visible par"), max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC)
+    organisation = models.CharField(
+        _("organisation de l'auteur"), max_length=40, blank=True,
+        help_text=_("Clé de l'organisation (ex. academie:3) qui seule lit une entrée « mon organisation seulement »."),
+    )
     created_at = models.DateTimeField(_("déposée le"), default=timezone.now)
 
     class Meta:
@@ -292,6 +319,10 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+    @property
+    def public(self) -> bool:
+        return self.visibility == Visibility.PUBLIC
 
 
 class OutboxMessage(models.Model):

@@ -17,6 +17,7 @@ from directory.selectors import desks_for, perimeter_for
 from . import access
 from .access import LIST_RELATED, breach_q, can_see_internal, visible_to  # noqa: F401  (the one rule)
 from .models import ACTIVE, Comment, State, Ticket, TicketEvent
+from .states import Visibility
 
 
 def _base() -> QuerySet[Ticket]:
@@ -148,21 +149,21 @@ def timeline_for(user, ticket: Ticket) -> QuerySet[TicketEvent]:
     """The ticket's events the user may read (internal notes only for agents/managers)."""
     qs = ticket.events.select_related("actor", "from_desk", "to_desk").order_by("id")
     if not can_see_internal(user, ticket):
-        qs = qs.filter(public=True)
+        qs = qs.filter(visibility=Visibility.PUBLIC)
     return qs
 
 
 def comments_for(user, ticket: Ticket) -> QuerySet[Comment]:
     qs = ticket.comments.select_related("author").order_by("id")
     if not can_see_internal(user, ticket):
-        qs = qs.filter(public=True)
+        qs = qs.filter(visibility=Visibility.PUBLIC)
     return qs
 
 
 def attachments_for(user, ticket: Ticket):
     qs = ticket.attachments.select_related("uploaded_by").order_by("id")
     if not can_see_internal(user, ticket):
-        qs = qs.filter(public=True)
+        qs = qs.filter(visibility=Visibility.PUBLIC)
     return qs
 
 

@@ -20,6 +20,17 @@ class State(models.TextChoices):
 
 
 
+class Visibility(models.TextChoices):
+    """Who reads a timeline line, a comment or an attachment (`tickets.access.entries_q`): the three
+    audiences of a contribution. An organisation-only entry never leaves its author's organisation
+    (API, pivot, webhooks, e-mail included); a chain entry is read by every party of the support
+    chain that reads the ticket (the vendor included), never by the requester's side."""
+
+    PUBLIC = "public", _("Tous, demandeur compris")
+    CHAIN = "chain", _("Chaîne de support (éditeur compris)")
+    ORGANISATION = "organisation", _("Mon organisation seulement")
+
+
 class EventKind(models.TextChoices):
     OPENED = "opened", _("Ticket ouvert")
     TAKEN = "taken", _("Pris en charge")
@@ -40,6 +51,7 @@ class EventKind(models.TextChoices):
     QUALIFIED = "qualified", _("Qualification mise à jour")
     VENDOR_REFERENCE = "vendor_reference", _("Référence éditeur enregistrée")
     ATTACHED = "attached", _("Pièce jointe ajoutée")
+    FORWARDED_EXTERNAL = "forwarded_external", _("Transmis à un support externe")
     # Written by the sla app (sla/ticket_bridge.py). They annotate the timeline without changing
     # the ticket, so they do not take a new version (see TicketEvent.version).
     SLA_WARNING = "sla_warning", _("Alerte de délai (SLA)")

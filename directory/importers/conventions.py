@@ -16,7 +16,7 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from directory.choices import Category, CollectiviteKind, HolidayZone, Level, SchoolKind
+from directory.choices import Category, CollectiviteKind, HolidayZone, Level, Resolver, SchoolKind
 from directory.models import (
     Academie,
     Circonscription,
@@ -511,9 +511,9 @@ class _ConventionImporter:
                 if level != Level.SCHOOL:
                     self.error(f"{where}.desk", "« school » (guichet de l'école) n'existe qu'au niveau 0.")
                     continue
-                route.school_desk = True
+                route.resolver = Resolver.SCHOOL
             elif target == SKIP:
-                pass
+                route.resolver = Resolver.SKIP
             elif isinstance(target, str) and target:
                 desk = self.desks.get(target) or Desk.objects.filter(slug=target).first()
                 if desk is None:
@@ -530,7 +530,7 @@ class _ConventionImporter:
         if self.errors:
             return
         def key(r):
-            return (r.level, r.category, r.desk_id, r.school_desk)
+            return (r.level, r.category, r.resolver, r.desk_id or 0, r.direct_access)
 
         current = list(convention.routes.all())
         if sorted(map(key, current)) == sorted(map(key, routes)):

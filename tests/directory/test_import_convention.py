@@ -16,7 +16,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "conventions"
 
 def route(convention, category, uai, above=-1):
     found = first_route(routes_of(convention), category, School.objects.get(uai=uai), above)
-    return found and (found[0], found[1].slug)
+    return found and (found.level, found.desk.slug)
 
 
 def test_every_example_imports_into_an_empty_database(db):

@@ -101,7 +101,7 @@ def build_world(draw) -> World:
         if draw(st.integers(0, 3)):  # network faults to the other vendor: a vendor-to-vendor route in the chain
             matrix[(3, Category.NETWORK)] = vendor_n3[1 - v]
         SupportRoute.objects.bulk_create(
-            SupportRoute(convention=convention, level=level, category=category, desk=desk, school_desk=desk is None)
+            SupportRoute(convention=convention, level=level, category=category, desk=desk, resolver="school" if desk is None else "desk")
             for (level, category), desk in matrix.items()
         )
         w.schools += schools

@@ -23,12 +23,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from directory.choices import Category, Role
+from directory.choices import Category
 from directory.models import Convention, Desk
 from directory.routing import Unresolved, desk_at, first_route, routes_of
-from directory.selectors import perimeter_for
 
-from . import guards, outbox, workflow
+from . import guards, opening, outbox, workflow
 from .exceptions import Conflict, GuardFailed, PermissionDenied
 from .models import ACTIVE, Comment, Impact, State, Ticket, TicketEvent, Urgency, priority_for
 from .numbering import next_reference
@@ -233,28 +232,21 @@ def convention_for(school, on: date | None = None, product=None) -> Convention |
 
 
 def _may_open(user, school) -> bool:
-    p = perimeter_for(user)
-    return p.everything or any(
-        g.scope == "school" and g.scope_id == school.pk and g.role in (Role.REQUESTER, Role.AGENT) for g in p.grants
-    )
+    return opening.may_open(user, school)  # the rule, with for whom: tickets/opening.py
 
 
 @transaction.atomic
 def open_ticket(*, actor, school, title, description, category, service="", impact, urgency, contact="",
-                qualification=None, via="web", on_behalf_of=None, resource=None) -> Ticket:
+                qualification=None, via="web", on_behalf_of=None, beneficiary_name="", beneficiary_kind="",
+                resource=None) -> Ticket:
     """Not a row of the table: the ticket does not exist yet (it lands where the matrix says).
 
-    `on_behalf_of`: the requester when `actor` relays for them (an ENT help module, a bridge); both
-    must be of the school's side, so a relay never opens for someone outside its perimeter."""
-    if not _may_open(actor, school):
-        raise PermissionDenied(
-            _("Seuls les demandeurs de l'école et son correspondant ENT (niveau 0) peuvent y ouvrir un ticket.")
-        )
-    if on_behalf_of is not None and on_behalf_of.pk != actor.pk and not (
-        on_behalf_of.is_active and _may_open(on_behalf_of, school)
-    ):
-        raise PermissionDenied(_("%(person)s n'est pas un demandeur de l'école %(uai)s.") % {"person": on_behalf_of, "uai": school.uai})
-    requester = on_behalf_of or actor
+    Who may open and for whom is `tickets.opening.check_opening`: `on_behalf_of` is an account of
+    the school the actor enters it for (requester = that person, opened_by = the actor); a person
+    without account is `beneficiary_name` + `beneficiary_kind` + `contact` (requester = the actor)."""
+    who = opening.check_opening(actor, school, on_behalf_of=on_behalf_of, beneficiary_name=beneficiary_name,
+                                beneficiary_kind=beneficiary_kind, contact=contact)
+    requester = who.requester
     title = required("title", title, _("titre"))
     if len(title) > 200:
         raise ValidationError({"title": _("Le titre dépasse 200 caractères.")})
@@ -286,7 +278,8 @@ def open_ticket(*, actor, school, title, description, category, service="", impa
     level, desk = landing.level, landing.desk
     now = timezone.now()
     t = Ticket(
-        reference=next_reference(timezone.localdate(now)), school=school, requester=requester, contact=(contact or "").strip(),
+        reference=next_reference(timezone.localdate(now)), school=school, requester=requester, contact=who.contact,
+        opened_by=who.opened_by, beneficiary_name=who.beneficiary_name, beneficiary_kind=who.beneficiary_kind,
         title=title, description=description, category=category, service=(service or "").strip(),
         impact=impact, urgency=urgency, priority=priority_for(impact, urgency), convention=convention, via=via,
         resource=resource,
@@ -302,6 +295,7 @@ def open_ticket(*, actor, school, title, description, category, service="", impa
         "convention": convention.reference, "category": category, "priority": t.priority,
         "routing": landing.reason, **({"fallback": True} if landing.fallback else {}),
         **({"on_behalf_of": requester.pk} if requester.pk != actor.pk else {}),
+        **({"beneficiary_kind": who.beneficiary_kind} if who.beneficiary_name else {}),
     }, at=now)
     return t
 

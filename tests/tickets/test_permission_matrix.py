@@ -149,13 +149,23 @@ def test_reopen_is_refused_after_the_configured_delay(at_n1, u, settings):
     assert t.state == State.IN_PROGRESS
 
 
-def test_only_school_people_may_open(u, bouissinet):
+def test_who_may_open(u, bouissinet):
+    # Vendors, observers and managers open nothing; the ERUN opens for a named person of the school
+    # (tests/tickets/test_who_may_open.py has every role).
+    from django.core.exceptions import ValidationError
+
     from directory.choices import Category
 
-    for name in ("erun", "editeur", "formateur", "manager"):
-        with pytest.raises(PermissionDenied, match="Seuls les demandeurs"):
+    for name in ("editeur", "formateur", "manager"):
+        with pytest.raises(PermissionDenied, match="Vous ne pouvez pas ouvrir de demande pour l'école"):
             services.open_ticket(actor=u[name], school=bouissinet, title="x", description="y",
                                  category=Category.USAGE, impact=3, urgency=3)
+    with pytest.raises(ValidationError, match="pour le compte de qui"):
+        services.open_ticket(actor=u["erun"], school=bouissinet, title="x", description="y",
+                             category=Category.USAGE, impact=3, urgency=3)
+    t = services.open_ticket(actor=u["erun"], school=bouissinet, title="x", description="y", category=Category.USAGE,
+                             impact=3, urgency=3, on_behalf_of=u["enseignant"])
+    assert (t.requester, t.opened_by) == (u["enseignant"], u["erun"])
     assert services.open_ticket(actor=u["directeur"], school=bouissinet, title="x", description="y",
                                 category=Category.USAGE, impact=3, urgency=3).requester == u["directeur"]
 

@@ -3,12 +3,17 @@
 Used by `seed_demo` and by the test-suite (one world, same names everywhere):
 - Nice / Villeneuve-Loubet (seed 000): ENT "ONE" (Open Digital Education), 8 écoles, zone B;
 - Montpellier / Villeneuve-lès-Maguelone (seed 002, décision 2022DECAD076): ENT-école, 2 écoles at
-  45 €, chain N0 école → N1 circonscription (ERUN) → N2 DSI académique → N3 éditeur, zone C;
+  45 €, chain N0 école → N1 the school's circonscription (ERUN) — its commune for network and
+  hardware, the académie's GAR desk for third-party resources — → N2 DSI académique → N3 éditeur,
+  zone C;
 - Montpellier / Sète (seed 004, a template: the commune, the signature date and the school are
-  illustrative): the same chain through the Sète circonscription;
+  illustrative): the same matrix, which resolves to the Sète circonscription and commune;
 - Grand Est (Nancy-Metz, Moselle 57, seed 003, undated): N0 établissement, N1 guichet unique
-  académique or the collectivité for network and hardware, vie scolaire straight to the vendor's
-  N1, N2–N3 vendor.
+  académique or the collectivité competent for the établissement for network and hardware (the
+  Département for a collège, the Région for a lycée), the editor of a third-party tool, vie
+  scolaire with a direct access to the vendor's N1, N2–N3 vendor.
+
+The matrices name kinds of parties (`Resolver`), as the example files of docs/conventions do.
 
 Each seed convention is stored with its own terms (dates, SIRET, schools, fees). The demo needs a
 convention in force today: that one is the renewal (or the new convention) the seed would lead to,
@@ -22,7 +27,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from .choices import Category, CollectiviteKind, HolidayZone, Level, Resolver, Role, SchoolKind
+from .choices import Category, CollectiviteKind, DeskSpeciality, HolidayZone, Level, Resolver, Role, SchoolKind
 from .models import (
     Academie,
     Circonscription,
@@ -32,6 +37,7 @@ from .models import (
     EntProduct,
     Membership,
     RegionAcademique,
+    Resource,
     School,
     SupportRoute,
     User,
@@ -41,7 +47,7 @@ from .services import cover_schools
 
 DEMO_USERNAMES = (
     "enseignant", "directeur", "erun", "guichet", "collectivite", "dsi",
-    "editeur", "formateur", "manager", "dpo", "admin",
+    "editeur", "formateur", "manager", "dpo", "admin", "region", "cpe", "gar",
 )
 
 NICE_SCHOOLS = [
@@ -78,6 +84,7 @@ class DemoWorld:
     past_conventions: dict = field(default_factory=dict)  # as signed, terms of the seeds
     academies: dict = field(default_factory=dict)
     vendors: dict = field(default_factory=dict)
+    resources: dict = field(default_factory=dict)
 
 
 def _schools(rows, **common):
@@ -87,16 +94,20 @@ def _schools(rows, **common):
     return out
 
 
+DIRECT = "direct"  # `(desk, DIRECT)` in a matrix: the cell gives a direct access (no qualification)
+
+
 def _routes(convention, matrix):
-    """matrix: {(level, category): desk | None (the school's own desk) | "skip"}."""
-    SupportRoute.objects.bulk_create(
-        SupportRoute(
-            convention=convention, level=level, category=category,
-            desk=target if isinstance(target, Desk) else None,
-            resolver=Resolver.DESK if isinstance(target, Desk) else Resolver.SCHOOL if target is None else Resolver.SKIP,
-        )
-        for (level, category), target in matrix.items()
-    )
+    """matrix: {(level, category): desk | a Resolver (the kind of party) | (desk, DIRECT)}."""
+    def route(level, category, target):
+        target, direct = target if isinstance(target, tuple) else (target, None)
+        if isinstance(target, Desk):
+            return SupportRoute(convention=convention, level=level, category=category, desk=target,
+                                direct_access=direct == DIRECT)
+        return SupportRoute(convention=convention, level=level, category=category, resolver=Resolver(target),
+                            direct_access=direct == DIRECT)
+
+    SupportRoute.objects.bulk_create(route(level, category, target) for (level, category), target in matrix.items())
 
 
 def _convention(*, reference, title, starts_on, ends_on, schools, collectivites, matrix, **fields):
@@ -115,10 +126,18 @@ def build_demo_world(password: str, today: date | None = None) -> DemoWorld:
     # --- Vendors and products
     ode = Vendor.objects.create(slug="open-digital-education", name="Open Digital Education", siret="49003720100020")
     kosmos = Vendor.objects.create(slug="kosmos", name="Kosmos", siret="38417203300043")
+    # Third-party editors (illustrative, as in docs/conventions): one with a desk in the product,
+    # one (a GAR resource's) reached only at its support address.
+    edt_soft = Vendor.objects.create(slug="edt-soft", name="EDT Soft (illustratif)", support_email="assistance@edt-soft.example")
+    cartographia = Vendor.objects.create(slug="editions-cartographia", name="Éditions Cartographia (illustratif)",
+                                         support_email="support@cartographia.example")
+    w.resources["edt"] = Resource.objects.create(slug="emploi-du-temps-edt", name="EDT — emploi du temps (illustratif)", editor=edt_soft)
+    w.resources["atlas"] = Resource.objects.create(slug="atlas-interactif-gar", name="Atlas interactif (ressource GAR, illustrative)",
+                                                   editor=cartographia, is_gar=True)
     one = EntProduct.objects.create(slug="one", name="ONE", vendor=ode)
     ent_ecole = EntProduct.objects.create(slug="ent-ecole", name="ENT-école (ONE)", vendor=ode)
     mbn = EntProduct.objects.create(slug="mon-bureau-numerique", name="Mon Bureau Numérique", vendor=kosmos)
-    w.vendors.update(ode=ode, kosmos=kosmos)
+    w.vendors.update(ode=ode, kosmos=kosmos, edt_soft=edt_soft, cartographia=cartographia)
 
     # --- Territories
     paca = RegionAcademique.objects.create(code="PACA", name="Provence-Alpes-Côte d'Azur")
@@ -159,30 +178,46 @@ def build_demo_world(password: str, today: date | None = None) -> DemoWorld:
     d["moselle-tech"] = Desk.objects.create(slug="moselle-tech", name="Support technique Département de la Moselle", level=Level.AUTHORITY, collectivite=moselle, email="support@example.org")
     d["region-tech"] = Desk.objects.create(slug="region-ge-tech", name="Support technique Région Grand Est", level=Level.AUTHORITY, collectivite=region_ge, email="support-lycees@example.org")
     d["vl-tech"] = Desk.objects.create(slug="villeneuve-loubet-tech", name="Service informatique Villeneuve-Loubet", level=Level.AUTHORITY, collectivite=villeneuve_loubet)
+    # The communes' IT services (illustrative): they keep the écoles' network and equipment.
+    d["maguelone-tech"] = Desk.objects.create(slug="maguelone-tech", name="Service informatique — Commune de Villeneuve-lès-Maguelone (illustratif)",
+                                              level=Level.AUTHORITY, collectivite=maguelone, email="informatique.maguelone@example.org")
+    d["sete-tech"] = Desk.objects.create(slug="sete-tech", name="Service informatique — Commune de Sète (illustratif)",
+                                         level=Level.AUTHORITY, collectivite=sete_commune, email="informatique.sete@example.org")
+    d["gar-montpellier"] = Desk.objects.create(slug="gar-montpellier", name="Assistance GAR / MédiaCentre — académie de Montpellier",
+                                               level=Level.AUTHORITY, academie=montpellier, speciality=DeskSpeciality.GAR, email="gar@example.org")
+    d["edt-soft"] = Desk.objects.create(slug="edt-soft-support", name="EDT Soft — assistance (illustrative)", level=Level.AUTHORITY,
+                                        vendor=edt_soft, email="assistance@edt-soft.example")
     d["ode-n1"] = Desk.objects.create(slug="ode-vie-scolaire", name="Open Digital Education — support vie scolaire", level=Level.AUTHORITY, vendor=ode)
     d["ode"] = Desk.objects.create(slug="ode-support", name="Open Digital Education — support éditeur", level=Level.VENDOR, vendor=ode, email="support@opendigitaleducation.example")
     d["kosmos-n1"] = Desk.objects.create(slug="kosmos-vie-scolaire", name="Kosmos — support vie scolaire", level=Level.AUTHORITY, vendor=kosmos)
     d["kosmos-n2"] = Desk.objects.create(slug="kosmos-n2", name="Kosmos — support niveau 2", level=Level.EXPERTISE, vendor=kosmos)
     d["kosmos-n3"] = Desk.objects.create(slug="kosmos-n3", name="Kosmos — maintenance niveau 3", level=Level.VENDOR, vendor=kosmos)
 
-    # --- Conventions and their support matrices
-    # Level 0 is each school's own desk; Grand Est sends network faults straight to the collectivité.
-    nice_matrix = {(0, ""): None, (1, ""): d["erun-antibes"], (1, Category.NETWORK): d["vl-tech"], (3, ""): d["ode"]}
-    lattes_matrix = {(0, ""): None, (1, ""): d["erun-lattes"], (2, ""): d["dsi-montpellier"], (3, ""): d["ode"]}
-    sete_matrix = {(0, ""): None, (1, ""): d["erun-sete"], (2, ""): d["dsi-montpellier"], (3, ""): d["ode"]}
+    # --- Conventions and their support matrices (the same as docs/conventions/, see there why)
+    # A cell names a kind of party, found per school: its level-0 desk, its circonscription's ERUN,
+    # the collectivité competent for it, the editor, the académie's GAR desk.
+    R = Resolver
+    nice_matrix = {(0, ""): R.SCHOOL, (1, ""): R.CIRCONSCRIPTION, (1, Category.NETWORK): R.COLLECTIVITE, (3, ""): R.EDITOR}
+    montpellier_matrix = {
+        (0, ""): R.SCHOOL, (1, ""): R.CIRCONSCRIPTION, (1, Category.NETWORK): R.COLLECTIVITE, (1, Category.THIRD_PARTY): R.GAR,
+        (2, ""): d["dsi-montpellier"], (3, ""): R.EDITOR,
+    }
     ge_matrix = {
-        (0, ""): None, (0, Category.NETWORK): "skip",
-        (1, ""): d["guichet-nancy"], (1, Category.NETWORK): d["moselle-tech"], (1, Category.VIE_SCOLAIRE): d["kosmos-n1"],
+        (0, ""): R.SCHOOL, (0, Category.NETWORK): R.SKIP,
+        (1, ""): d["guichet-nancy"], (1, Category.NETWORK): R.COLLECTIVITE, (1, Category.THIRD_PARTY): R.EDITOR,
+        (1, Category.VIE_SCOLAIRE): (d["kosmos-n1"], DIRECT),
         (2, ""): d["kosmos-n2"], (3, ""): d["kosmos-n3"],
     }
     nice_schools = [w.schools[u] for u, *_ in NICE_SCHOOLS]
     maguelone_schools = [w.schools[u] for u, *_ in MONTPELLIER_SCHOOLS]
     sete_schools = [w.schools[u] for u, *_ in MONTPELLIER_OTHER_SCHOOLS]
     nice_terms = dict(academie=nice, product=one, fee_per_school=Decimal("0"), schools=nice_schools,
-                      collectivites=[villeneuve_loubet], matrix=nice_matrix)
+                      collectivites=[villeneuve_loubet], matrix=nice_matrix, fallback_desk=d["erun-antibes"])
     maguelone_terms = dict(region=occitanie, academie=montpellier, product=ent_ecole, fee_per_school=Decimal("45.00"),
-                           schools=maguelone_schools, collectivites=[maguelone], matrix=lattes_matrix)
-    sete_terms = dict(academie=montpellier, product=ent_ecole, schools=sete_schools, collectivites=[sete_commune], matrix=sete_matrix)
+                           schools=maguelone_schools, collectivites=[maguelone], matrix=montpellier_matrix,
+                           fallback_desk=d["dsi-montpellier"])
+    sete_terms = dict(academie=montpellier, product=ent_ecole, schools=sete_schools, collectivites=[sete_commune],
+                      matrix=montpellier_matrix, fallback_desk=d["dsi-montpellier"])
 
     # Seed 000: "conclue à compter de sa signature [le … 2023] et prendra fin le 1er septembre 2023 ;
     # renouvelable par tacite reconduction par période d'un an sans pouvoir excéder trois ans".
@@ -227,7 +262,8 @@ def build_demo_world(password: str, today: date | None = None) -> DemoWorld:
         reference="GRAND-EST-ENT-2023",
         title="ENT du Grand Est — groupement de commandes (dates, titulaire et établissements illustratifs)",
         region=grand_est, academie=nancy, product=mbn, starts_on=date(2023, 9, 1), ends_on=date(2028, 8, 31),
-        sla_policy_reference="grand-est-99.7", schools=list(ge.values()), collectivites=[moselle, region_ge], matrix=ge_matrix)
+        sla_policy_reference="grand-est-99.7", schools=list(ge.values()), collectivites=[moselle, region_ge], matrix=ge_matrix,
+        fallback_desk=d["guichet-nancy"])
     w.conventions.update(nice=c_nice, montpellier=c_mtp, sete=c_sete, grand_est=c_ge)
 
     # --- People, one per role
@@ -250,4 +286,7 @@ def build_demo_world(password: str, today: date | None = None) -> DemoWorld:
     Membership.objects.create(user=person("manager", "Claude", "Laurent"), role=Role.MANAGER, academie=montpellier)
     Membership.objects.create(user=person("dpo", "Maxime", "Lefebvre"), role=Role.DPO, academie=montpellier)
     Membership.objects.create(user=person("admin", "Andrea", "Michel", superuser=True), role=Role.ADMIN)
+    Membership.objects.create(user=person("region", "Noa", "Girard"), role=Role.AGENT, desk=d["region-tech"])
+    Membership.objects.create(user=person("cpe", "CPE", "(fictif)"), role=Role.REQUESTER, school=w.schools["0570098X"])
+    Membership.objects.create(user=person("gar", "Élie", "Fontaine"), role=Role.AGENT, desk=d["gar-montpellier"])
     return w

@@ -45,6 +45,9 @@ _COMPETENCE_PHRASE = {
 }
 
 
+_GAR_REASON = gettext_lazy("ressource du GAR : l'académie centralise les demandes et est en relation avec le GAR")
+
+
 @dataclass(frozen=True)
 class Resolution:
     """Where a ticket lands: the level, the desk, the cell that said so and why (in French)."""
@@ -161,6 +164,13 @@ def resolve(route: SupportRoute, school: School, resource: Resource | None = Non
             _COMPETENCE_PHRASE[collectivite.kind],
         )
     if kind == Resolver.EDITOR:
+        if resource is not None and resource.is_gar:
+            # A GAR resource goes first to the académie's GAR desk when it has one at this level
+            # (Poitiers art. 2: "c'est l'académie qui centralise les demandes et est en relation avec
+            # le GAR"); without one, to the resource's editor like any third-party tool.
+            gar = Desk.objects.filter(level=route.level, academie_id=school.academie_id, speciality="gar").order_by("pk").first()
+            if gar is not None:
+                return gar, str(_GAR_REASON)
         if resource is not None:
             editor, what = resource.editor, _("éditeur de la ressource %(name)s") % {"name": resource}
         else:
@@ -175,7 +185,7 @@ def resolve(route: SupportRoute, school: School, resource: Resource | None = Non
     if kind == Resolver.GAR:
         desk = _desk_of(route, school, _("l'académie n'a pas de guichet d'assistance GAR / MédiaCentre de niveau %(level)s")
                         % {"level": route.level}, academie_id=school.academie_id, speciality="gar")
-        return desk, _("ressource du GAR : l'académie centralise les demandes et est en relation avec le GAR")
+        return desk, str(_GAR_REASON)
     raise Unresolved(route, school, _("ce niveau ne traite pas la catégorie"))
 
 
@@ -235,3 +245,35 @@ def chain_desks(routes: list[SupportRoute], school: School, level: int | None = 
     if spare is not None and (level is None or spare.level == level):
         desks.setdefault(spare.pk, spare)
     return sorted(desks.values(), key=lambda d: (d.level, d.name, d.pk))
+
+
+@dataclass(frozen=True)
+class CellGap:
+    """A school for which a matrix cell names no party (what `import_convention` refuses)."""
+
+    route: SupportRoute
+    school: School
+    category: str  # the category asked for ("" when the cell is a level's default row)
+    why: str
+
+
+def matrix_gaps(routes: list[SupportRoute], schools) -> list[CellGap]:
+    """Every (cell, school) of the matrix whose party cannot be found, for any category and level,
+    without a resource and WITHOUT the fallback desk: the fallback is for what changes at run time
+    (a school moved, a desk deleted), not an excuse for a convention that routes nowhere. An editor
+    without a desk is not a gap: the request is forwarded to its support address."""
+    gaps, seen = [], set()
+    for school in schools:
+        for level in range(MAX_LEVEL + 1):
+            for category in Category.values:
+                route = cell(routes, level, category)
+                if route is None or not route.handles or (id(route), school.pk) in seen:
+                    continue
+                seen.add((id(route), school.pk))
+                try:
+                    resolve(route, school)
+                except ExternalEditor:
+                    continue
+                except Unresolved as exc:
+                    gaps.append(CellGap(route, school, route.category, exc.why))
+    return gaps

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import yaml
 from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
 from django.db import transaction
 
-from directory.choices import Category, CollectiviteKind, HolidayZone, Level, Resolver, SchoolKind
+from directory.choices import Category, CollectiviteKind, DeskSpeciality, HolidayZone, Level, Resolver, SchoolKind
 from directory.models import (
     Academie,
     Circonscription,
@@ -26,18 +27,27 @@ from directory.models import (
     Desk,
     EntProduct,
     RegionAcademique,
+    Resource,
     School,
     SupportRoute,
     Vendor,
 )
+from directory.routing import matrix_gaps
 from directory.services import overlapping_coverage
 from directory.validators import normalize_uai, validate_siret, validate_uai
 
+from .aaf import _level0_desk
 from .academies import academie_defaults, normalize_academie_code
 from .base import ImportFileError, ImportReport
 
 SCHOOL_DESK = "school"
 SKIP = "skip"
+# What a matrix row's `desk` may name instead of a desk slug: a kind of party, found per school
+# by directory.routing.resolve.
+RESOLVER_NAMES = {
+    "school": Resolver.SCHOOL, "circonscription": Resolver.CIRCONSCRIPTION, "collectivite": Resolver.COLLECTIVITE,
+    "editor": Resolver.EDITOR, "gar": Resolver.GAR, "skip": Resolver.SKIP,
+}
 
 
 def load_convention_file(path) -> dict:
@@ -140,17 +150,19 @@ class _ConventionImporter:
             product = self.product(self.data.get("product"))
             starts_on, ends_on = self.validity(self.data.get("validity"))
             fee = self.fee(self.data.get("fee_per_school", 0))
+            self.resources(self.data.get("resources"))
             for i, entry in enumerate(self.data.get("circonscriptions") or []):
                 self.circonscription(entry, f"circonscriptions[{i}]", academie)
             schools = self.schools(self.data.get("schools"), academie)
             for i, entry in enumerate(self.data.get("desks") or []):
                 self.desk(entry, f"desks[{i}]")
+            fallback = self.fallback_desk(self.data.get("fallback_desk"))
             if self.errors or reference is None or product is None or starts_on is None:
                 raise _Stop
-            convention = self.convention(reference, academie, region, product, starts_on, ends_on, fee)
+            convention = self.convention(reference, academie, region, product, starts_on, ends_on, fee, fallback)
             convention.collectivites.set(collectivites)
             self.coverage(convention, schools)
-            self.matrix(convention, self.data.get("support_matrix"))
+            self.matrix(convention, self.data.get("support_matrix"), schools)
         except _Stop:
             return
 
@@ -260,20 +272,7 @@ class _ConventionImporter:
             self.error("product", "objet {slug, name, vendor} attendu.")
             return None
         slug = self.require(entry, "slug", "product.slug")
-        vendor_entry = entry.get("vendor")
-        if isinstance(vendor_entry, str):
-            vendor = Vendor.objects.filter(slug=vendor_entry).first()
-            if vendor is None:
-                self.error("product.vendor", f"éditeur inconnu « {vendor_entry} » ; déclarez-le avec {{slug, name}}.")
-        elif isinstance(vendor_entry, dict):
-            vslug = self.require(vendor_entry, "slug", "product.vendor.slug")
-            siret = self.siret(vendor_entry["siret"], "product.vendor.siret") if vendor_entry.get("siret") else ""
-            vendor = None
-            if vslug and siret is not None:
-                vendor = self.upsert(Vendor, {"slug": vslug}, {"name": vendor_entry.get("name") or vslug, "siret": siret}, "éditeur")
-        else:
-            self.error("product.vendor", "éditeur attendu (slug, ou objet {slug, name, siret}).")
-            vendor = None
+        vendor = self.vendor(entry.get("vendor"), "product.vendor")
         if slug is None or vendor is None:
             return None
         existing = EntProduct.objects.filter(slug=slug).first()
@@ -281,6 +280,56 @@ class _ConventionImporter:
             self.error("product.vendor", f"la solution « {slug} » appartient déjà à l'éditeur {existing.vendor}.")
             return None
         return self.upsert(EntProduct, {"slug": slug}, {"name": entry.get("name") or slug, "vendor": vendor}, "solution ENT")
+
+    def vendor(self, entry, where):
+        """An editor: the slug of a known one, or {slug, name, siret?, support_email?} to upsert."""
+        if isinstance(entry, str):
+            vendor = Vendor.objects.filter(slug=entry).first()
+            if vendor is None:
+                self.error(where, f"éditeur inconnu « {entry} » ; déclarez-le avec {{slug, name}}.")
+            return vendor
+        if not isinstance(entry, dict):
+            self.error(where, "éditeur attendu (slug, ou objet {slug, name, siret, support_email}).")
+            return None
+        slug = self.require(entry, "slug", f"{where}.slug")
+        siret = self.siret(entry["siret"], f"{where}.siret") if entry.get("siret") else ""
+        email = str(entry.get("support_email") or "").strip()
+        if email:
+            try:
+                EmailValidator()(email)
+            except ValidationError:
+                self.error(f"{where}.support_email", f"adresse e-mail invalide « {email} ».")
+                return None
+        if slug is None or siret is None:
+            return None
+        return self.upsert(Vendor, {"slug": slug}, {"name": entry.get("name") or slug, "siret": siret, "support_email": email}, "éditeur")
+
+    def resources(self, entries):
+        """Third-party resources and services (GAR resources included) and their editors."""
+        if entries is None:
+            return
+        if not isinstance(entries, list):
+            self.error("resources", "liste de ressources {slug, name, editor, is_gar} attendue.")
+            return
+        seen = {}
+        for i, entry in enumerate(entries):
+            where = f"resources[{i}]"
+            if not isinstance(entry, dict):
+                self.error(where, "objet {slug, name, editor, is_gar} attendu.")
+                continue
+            slug, name = self.require(entry, "slug", f"{where}.slug"), self.require(entry, "name", f"{where}.name")
+            if slug in seen:
+                self.error(f"{where}.slug", f"ressource « {slug} » déjà déclarée en resources[{seen[slug]}].")
+                continue
+            is_gar = entry.get("is_gar", False)
+            if not isinstance(is_gar, bool):
+                self.error(f"{where}.is_gar", "true ou false attendu.")
+                continue
+            editor = self.vendor(entry.get("editor"), f"{where}.editor")
+            if slug is None or name is None or editor is None:
+                continue
+            seen[slug] = i
+            self.upsert(Resource, {"slug": slug}, {"name": name, "editor": editor, "is_gar": is_gar}, "ressource")
 
     def validity(self, entry):
         if not isinstance(entry, dict):
@@ -426,7 +475,14 @@ class _ConventionImporter:
             return
         field = "region" if key == "region_academique" else key
         values = {f: None for f in Desk.OWNER_FIELDS}
-        values.update({field: target, "name": name, "level": level})
+        speciality = entry.get("speciality") or ""
+        if speciality not in DeskSpeciality.values:
+            self.error(f"{where}.speciality", f"spécialité inconnue « {speciality} » (attendu : gar, ou rien).")
+            return
+        if speciality == DeskSpeciality.GAR and key != "academie":
+            self.error(f"{where}.speciality", "un guichet GAR / MédiaCentre appartient à l'académie (owner: {academie: …}).")
+            return
+        values.update({field: target, "name": name, "level": level, "speciality": speciality})
         if entry.get("email"):
             values["email"] = entry["email"]
         desk = Desk.objects.filter(slug=slug).first()
@@ -444,10 +500,19 @@ class _ConventionImporter:
                 self.report.count("guichet", "unchanged")
         self.desks[slug] = desk
 
-    def convention(self, reference, academie, region, product, starts_on, ends_on, fee):
+    def fallback_desk(self, slug):
+        """The desk that receives what the matrix cannot route at run time (a school moved later…)."""
+        if slug in (None, ""):
+            return None
+        desk = self.desks.get(str(slug)) or Desk.objects.filter(slug=str(slug)).first()
+        if desk is None:
+            self.error("fallback_desk", f"guichet inconnu « {slug} » ; déclarez-le dans desks.")
+        return desk
+
+    def convention(self, reference, academie, region, product, starts_on, ends_on, fee, fallback=None):
         values = {
             "title": str(self.data.get("title") or ""), "academie": academie, "region": region, "product": product,
-            "starts_on": starts_on, "ends_on": ends_on, "fee_per_school": fee,
+            "starts_on": starts_on, "ends_on": ends_on, "fee_per_school": fee, "fallback_desk": fallback,
             "sla_policy_reference": str(self.data.get("sla_policy") or ""),
         }
         convention = Convention.objects.filter(reference=reference).first()
@@ -481,11 +546,11 @@ class _ConventionImporter:
         self.report.count("école couverte", "removed", len(removed))
         self.report.count("école couverte", "unchanged", len(wanted & existing))
 
-    def matrix(self, convention, entries):
+    def matrix(self, convention, entries, schools=()):
         if not isinstance(entries, list) or not entries:
             self.error("support_matrix", "liste non vide de lignes {level, category, desk} attendue.")
             return
-        routes, seen = [], {}
+        routes, seen, index = [], {}, {}
         for i, entry in enumerate(entries):
             where = f"support_matrix[{i}]"
             if not isinstance(entry, dict):
@@ -506,14 +571,16 @@ class _ConventionImporter:
                 continue
             seen[level, category] = i
             target = entry.get("desk")
-            route = SupportRoute(convention=convention, level=level, category=category)
-            if target == SCHOOL_DESK:
-                if level != Level.SCHOOL:
+            direct = entry.get("direct_access", False)
+            if not isinstance(direct, bool):
+                self.error(f"{where}.direct_access", "true ou false attendu.")
+                continue
+            route = SupportRoute(convention=convention, level=level, category=category, direct_access=direct)
+            if isinstance(target, str) and target in RESOLVER_NAMES:
+                if target == SCHOOL_DESK and level != Level.SCHOOL:
                     self.error(f"{where}.desk", "« school » (guichet de l'école) n'existe qu'au niveau 0.")
                     continue
-                route.resolver = Resolver.SCHOOL
-            elif target == SKIP:
-                route.resolver = Resolver.SKIP
+                route.resolver = RESOLVER_NAMES[target]
             elif isinstance(target, str) and target:
                 desk = self.desks.get(target) or Desk.objects.filter(slug=target).first()
                 if desk is None:
@@ -524,9 +591,26 @@ class _ConventionImporter:
                     continue
                 route.desk = desk
             else:
-                self.error(f"{where}.desk", "slug d'un guichet, « school » ou « skip » attendu.")
+                self.error(f"{where}.desk", "slug d'un guichet ou l'une des parties " + ", ".join(f"« {n} »" for n in RESOLVER_NAMES) + " attendu.")
                 continue
             routes.append(route)
+            index[id(route)] = i
+        if self.errors:
+            return
+        if any(r.resolver == Resolver.SCHOOL for r in routes):
+            # The convention names each school's ENT correspondent as level 0: every covered school
+            # gets its level-0 desk (as the AAF import does for a school's director).
+            for school in schools:
+                _level0_desk(school, self.report)
+        # Every covered school must find its party in every cell it can reach (the fallback desk
+        # does not count: it is for what changes after the import).
+        for gap in matrix_gaps(routes, schools):
+            route = gap.route
+            self.error(
+                f"support_matrix[{index[id(route)]}]",
+                f"niveau {route.level}, catégorie {route.category or '*'} ({route.get_resolver_display()}) : "
+                f"aucun guichet pour l'école {gap.school.uai} ({gap.school.name}) — {gap.why}.",
+            )
         if self.errors:
             return
         def key(r):

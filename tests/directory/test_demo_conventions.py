@@ -3,10 +3,14 @@ SIRET, schools, fees; the conventions in force today are renewals labelled illus
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+from directory.routing import first_route, matrix_gaps, routes_of
 from tickets.services import convention_for
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "conventions"
 
 pytestmark = pytest.mark.django_db
 
@@ -57,4 +61,26 @@ def test_each_school_has_one_convention_in_force_and_sete_its_own_chain(world):
         assert convention_for(school, on=date(2026, 12, 1)) is not None, uai
     sete = convention_for(world.schools["0341301E"], on=date(2026, 12, 1))
     assert sete == world.conventions["sete"]
-    assert sete.routes.get(level=1, category="").desk.slug == "erun-sete"
+    # The matrix names "the school's circonscription": Sète's ERUN for a school of Sète (the
+    # Montpellier conventions share one matrix, each school finds its own desk).
+    found = first_route(routes_of(sete), "usage", world.schools["0341301E"], above=0)
+    assert (found.level, found.desk.slug) == (1, "erun-sete")
+    assert "Sète" in found.reason
+
+
+def test_demo_conventions_match_the_example_files(world):
+    """docs/conventions describe the demo's signed conventions: importing them changes nothing."""
+    from directory.importers.conventions import import_convention
+
+    for name in ("alpes-maritimes-villeneuve-loubet.yaml", "occitanie-villeneuve-les-maguelone.yaml",
+                 "montpellier-ent-ecole.json", "grand-est.yaml"):
+        report = import_convention(EXAMPLES / name)
+        assert report.get("ligne de matrice", "unchanged") > 0, name
+        assert report.get("convention", "unchanged") == 1, name
+        assert report.get("guichet", "created") == 0 and report.get("guichet de niveau 0", "created") == 0, name
+
+
+def test_every_demo_convention_has_a_fallback_desk_and_routes_every_school(world):
+    for convention in [*world.conventions.values(), *world.past_conventions.values()]:
+        assert convention.fallback_desk is not None, convention.reference
+        assert matrix_gaps(routes_of(convention), convention.schools.all()) == [], convention.reference

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 ANONYMISED = "[anonymisé]"
 SENTINEL_USERNAME = "personne-anonymisee"
-TICKET_TEXT_FIELDS = ("contact", "description", "steps_to_reproduce", "expected_behaviour", "observed_behaviour",
+TICKET_TEXT_FIELDS = ("contact", "beneficiary_name", "description", "steps_to_reproduce", "expected_behaviour", "observed_behaviour",
                       "browser_device", "resolution_summary", "cancel_reason")
 PAYLOAD_TEXT_KEYS = {"body", "reason", "qualification", "changed", "on_behalf_of"}
 
@@ -88,9 +88,16 @@ def personal_data(subject: User) -> dict:
         ],
         "tickets_requested": [
             {"reference": t.reference, "school": t.school.name, "title": t.title, "description": t.description,
-             "contact": t.contact, "category": t.get_category_display(), "state": t.get_state_display(),
+             "contact": t.contact, "beneficiary_name": t.beneficiary_name, "beneficiary_kind": t.get_beneficiary_kind_display() if t.beneficiary_kind else "",
+             "category": t.get_category_display(), "state": t.get_state_display(),
              "created_at": _dt(t.created_at), "closed_at": _dt(t.closed_at)}
             for t in Ticket.objects.filter(requester=subject).select_related("school").order_by("created_at")
+        ],
+        # Entered by the person for someone else (an ERUN for a teacher, the level 0 for a parent).
+        "tickets_entered": [
+            {"reference": t.reference, "school": t.school.name, "for": str(t.requester) if t.requester_id != subject.pk else t.beneficiary_name,
+             "created_at": _dt(t.created_at)}
+            for t in Ticket.objects.filter(opened_by=subject).select_related("school", "requester").order_by("created_at")
         ],
         "tickets_assigned": [t.reference for t in Ticket.objects.filter(assignee=subject).order_by("created_at")],
         "messages": [
@@ -162,6 +169,7 @@ def anonymise_ticket(ticket, *, retention_days: int, now=None) -> AnonymisationL
     changes = {f: ANONYMISED for f in TICKET_TEXT_FIELDS if getattr(ticket, f)}
     changes["title"] = f"Demande {ticket.reference} (anonymisée)"
     Ticket.objects.filter(pk=ticket.pk).update(requester=sentinel, **changes)
+    Ticket.objects.filter(pk=ticket.pk, opened_by_id=former).update(opened_by=sentinel)
     comments = Comment.objects.filter(ticket=ticket)
     n_comments = comments.count()
     comments.filter(author_id=former).update(author=sentinel)

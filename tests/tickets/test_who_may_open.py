@@ -166,3 +166,20 @@ def test_the_schools_offered_are_the_openers(world, people):
     assert LYCEE_REGION not in set(opening.openable_schools(u["collectivite"]).values_list("uai", flat=True))
     assert opening.may_relay_somewhere(u["directeur"]) and opening.may_relay_somewhere(u["erun"])
     assert not opening.may_relay_somewhere(u["enseignant"])
+
+
+def test_the_beneficiary_is_exported_and_erased_with_the_tickets_personal_data(world, people):
+    from privacy.services import ANONYMISED, anonymise_ticket, personal_data
+
+    d = people["directeur"]
+    t = open_at(world, d, BOUISSINET, beneficiary_name="M. Dupont", beneficiary_kind=BeneficiaryKind.PARENT,
+                contact="06 12 34 56 78")
+    exported = personal_data(d)
+    row = next(r for r in exported["tickets_requested"] if r["reference"] == t.reference)
+    assert (row["beneficiary_name"], row["beneficiary_kind"], row["contact"]) == ("M. Dupont", "Parent d'élève", "06 12 34 56 78")
+    assert [r["for"] for r in exported["tickets_entered"]] == ["M. Dupont"]
+    anonymise_ticket(t, retention_days=365)
+    t.refresh_from_db()
+    assert (t.beneficiary_name, t.contact) == (ANONYMISED, ANONYMISED)
+    assert t.opened_by == t.requester and t.requester.username == "personne-anonymisee"
+    assert t.beneficiary_kind == "parent"  # statistics keep the kind of person, not who

@@ -11,7 +11,9 @@ from functools import reduce
 from django.db.models import Q, QuerySet
 
 from .choices import Role
-from .models import ConventionSchool, Desk, Membership, School
+from .models import (
+    Academie, Circonscription, Collectivite, ConventionSchool, Desk, Membership, RegionAcademique, School, Vendor,
+)
 
 _SCOPE_FIELDS = ("school", "circonscription", "academie", "region", "collectivite", "vendor")
 
@@ -140,6 +142,44 @@ def forget_perimeter(user) -> None:
     """Drop the cached perimeter (a long-lived user object, e.g. a websocket's, re-reads it)."""
     if user is not None:
         user.__dict__.pop("_perimeter", None)
+
+
+# --- organisations (who reads an organisation-only entry: tickets.access.entries_q) ---------------
+
+# A circonscription's desks and people belong to their académie ("academie:<id>").
+_KEY_SCOPES = ("school", "academie", "region", "collectivite", "vendor")
+
+
+def organisation_keys(grants) -> list[str]:
+    """The organisation key of each grant, in order ("" for a grant of the whole platform): its
+    scope and id, a circonscription counting as its académie (one query, only if there is one)."""
+    circonscriptions = sorted({g.scope_id for g in grants if g.scope == "circonscription"})
+    academie_of = dict(Circonscription.objects.filter(pk__in=circonscriptions).values_list("pk", "academie_id")) if circonscriptions else {}
+    keys = []
+    for g in grants:
+        if g.scope == "circonscription":
+            keys.append(f"academie:{academie_of[g.scope_id]}" if g.scope_id in academie_of else "")
+        else:
+            keys.append(f"{g.scope}:{g.scope_id}" if g.scope in _KEY_SCOPES else "")
+    return keys
+
+
+_KEY_MODELS = {"school": School, "academie": Academie, "region": RegionAcademique, "collectivite": Collectivite, "vendor": Vendor}
+
+
+def organisation_labels(keys) -> dict[str, str]:
+    """key → what a person reads for it: the organisation's name ("Académie de Montpellier"; the
+    key itself when it names nothing known any more). One query per kind of organisation."""
+    wanted: dict[str, set[int]] = {}
+    for key in set(keys) - {""}:
+        scope, _sep, pk = key.partition(":")
+        if scope in _KEY_MODELS and pk.isdigit():
+            wanted.setdefault(scope, set()).add(int(pk))
+    labels = {key: key for key in keys if key}
+    for scope, ids in wanted.items():
+        for row in _KEY_MODELS[scope].objects.filter(pk__in=sorted(ids)):
+            labels[f"{scope}:{row.pk}"] = str(row)
+    return labels
 
 
 def desks_for(user) -> QuerySet[Desk]:

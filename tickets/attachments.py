@@ -68,7 +68,7 @@ def _clean_name(name: str) -> str:
     return name[:200]
 
 
-def _read_upload(*, upload=None, file=None, public=True) -> dict:
+def _read_upload(*, upload=None, file=None, public=True, visibility="") -> dict:
     """Before the lock: read and check the file (size, type from the content)."""
     upload = upload if upload is not None else file
     limit = max_bytes()
@@ -82,17 +82,20 @@ def _read_upload(*, upload=None, file=None, public=True) -> dict:
         raise ValidationError({"file": too_big})
     if not data:
         raise ValidationError({"file": _("« %(name)s » est vide.") % {"name": name}})
-    return {"name": name, "data": data, "mime": detect_type(data, name), "public": public}
+    return {"name": name, "data": data, "mime": detect_type(data, name), "public": public, "visibility": visibility}
 
 
 @action("add_attachment", prepare=_read_upload, returns=lambda t: t.last_event.attachment)
-def add_attachment(t, *, actor, name, data, mime, public=True):
+def add_attachment(t, *, actor, name, data, mime, public=True, visibility=""):
     """Attach an uploaded file (`upload` or `file`: a Django UploadedFile or any object with
-    .name and .read()); returns the Attachment."""
-    from .access import is_agent_at_desk
+    .name and .read()) for the audience chosen, as a comment's (`visibility`; `public=False`: the
+    chain unless chosen); returns the Attachment."""
+    from .access import audiences_for, chosen_audience
 
-    if not public and not is_agent_at_desk(actor, t) and not getattr(actor, "is_superuser", False):
-        public = True  # only agents attach internal files
+    internal = not public
+    if internal and not visibility and audiences_for(actor, t) == (Visibility.PUBLIC,):
+        internal = False  # the requester's side only writes public: their file stays public
+    audience, organisation = chosen_audience(actor, t, visibility, internal)
 
     def store(t, event):
         attachment = Attachment(
@@ -104,7 +107,7 @@ def add_attachment(t, *, actor, name, data, mime, public=True):
         event.attachment = attachment  # what the action returns, without a query
 
     return Change(payload={"name": name, "size": len(data), "content_type": mime},
-                  visibility=Visibility.PUBLIC if public else Visibility.CHAIN, then=store)
+                  visibility=audience, organisation=organisation, then=store)
 
 
 def can_preview(attachment) -> bool:
@@ -115,8 +118,8 @@ def readable(user, pk) -> Attachment | None:
     """The attachment if `user` may read it, else None (the caller answers 404, as for a missing one).
 
     The rule is the ticket page's: the ticket is visible to the user (permissions.can_view) and the
-    attachment is among those the page lists for them (selectors.attachments_for: internal files
-    only for agents, managers, DPOs)."""
+    attachment is among those the page lists for them (selectors.attachments_for: its audience,
+    `tickets.access.entries_q`)."""
     from .access import can_view
     from .selectors import attachments_for
 

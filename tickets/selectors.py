@@ -10,12 +10,13 @@ import operator
 from functools import reduce
 
 from django.db.models import Count, F, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from directory.choices import Category, Role
-from directory.selectors import desks_for, perimeter_for
+from directory.selectors import desks_for, organisation_labels, perimeter_for
 
 from . import access
-from .access import LIST_RELATED, breach_q, can_see_internal, visible_to  # noqa: F401  (the one rule)
+from .access import LIST_RELATED, breach_q, entries_q, visible_to  # noqa: F401  (the one rule)
 from .models import ACTIVE, Comment, State, Ticket, TicketEvent
 from .states import Visibility
 
@@ -145,26 +146,39 @@ def visible_ticket(user, reference: str) -> Ticket | None:
     return visible_to(user).filter(reference=reference).first()
 
 
+def _entries(user, ticket, qs):
+    q = access.entries_q(user, ticket)
+    return qs if q is None else qs.filter(q)
+
+
 def timeline_for(user, ticket: Ticket) -> QuerySet[TicketEvent]:
-    """The ticket's events the user may read (internal notes only for agents/managers)."""
-    qs = ticket.events.select_related("actor", "from_desk", "to_desk").order_by("id")
-    if not can_see_internal(user, ticket):
-        qs = qs.filter(visibility=Visibility.PUBLIC)
-    return qs
+    """The ticket's events the user may read (`tickets.access.entries_q`: the three audiences)."""
+    return _entries(user, ticket, ticket.events.select_related("actor", "from_desk", "to_desk").order_by("id"))
 
 
 def comments_for(user, ticket: Ticket) -> QuerySet[Comment]:
-    qs = ticket.comments.select_related("author").order_by("id")
-    if not can_see_internal(user, ticket):
-        qs = qs.filter(visibility=Visibility.PUBLIC)
-    return qs
+    return _entries(user, ticket, ticket.comments.select_related("author").order_by("id"))
 
 
 def attachments_for(user, ticket: Ticket):
-    qs = ticket.attachments.select_related("uploaded_by").order_by("id")
-    if not can_see_internal(user, ticket):
-        qs = qs.filter(visibility=Visibility.PUBLIC)
-    return qs
+    return _entries(user, ticket, ticket.attachments.select_related("uploaded_by").order_by("id"))
+
+
+AUDIENCE_BADGES = {Visibility.PUBLIC: _("Public"), Visibility.CHAIN: _("Chaîne de support")}
+
+
+def with_audiences(entries):
+    """Give each entry its `audience` ("Public", "Chaîne de support", "Mon organisation (Académie
+    de …)") and `organisation_label`, in one query per kind of organisation named."""
+    entries = list(entries)
+    labels = organisation_labels(e.organisation for e in entries if e.organisation)
+    for e in entries:
+        e.organisation_label = labels.get(e.organisation, "")
+        if e.visibility == Visibility.ORGANISATION:
+            e.audience = _("Mon organisation (%(name)s)") % {"name": e.organisation_label or _("inconnue")}
+        else:
+            e.audience = str(AUDIENCE_BADGES.get(e.visibility, e.visibility))
+    return entries
 
 
 def unread_notifications(user):

@@ -18,7 +18,7 @@ def test_events_cannot_be_updated_or_deleted(at_n1):
     with pytest.raises(TypeError):
         event.delete()
     with pytest.raises(TypeError):
-        TicketEvent.objects.filter(ticket=at_n1).update(public=False)
+        TicketEvent.objects.filter(ticket=at_n1).update(visibility="chain")
     with pytest.raises(TypeError):
         TicketEvent.objects.filter(ticket=at_n1).delete()
     with pytest.raises(TypeError):

@@ -14,6 +14,8 @@ from directory.choices import Category, Level
 from directory.validators import normalize_uai, validate_uai
 from tickets.markdown import render_markdown
 from tickets.models import Impact, Priority, State, Urgency
+from tickets.selectors import with_audiences
+from tickets.states import Visibility
 from tickets.workflow import TRANSITIONS, Input
 
 from .base import StrictSerializer
@@ -293,25 +295,48 @@ class TicketPatchSerializer(QualificationSerializer):
         return attrs
 
 
-class CommentSerializer(serializers.Serializer):
+VISIBILITY_HELP = _("Qui lit l'entrée : public (le demandeur compris), chain (la chaîne de support, éditeur "
+                    "compris, jamais le demandeur), organisation (l'organisation de l'auteur seulement).")
+
+
+def _audience(entry) -> dict:
+    """The entry's audience, as every entry of the API gives it (`public` kept for older clients);
+    lists pass through `tickets.selectors.with_audiences` first (the organisations' names at once)."""
+    if not hasattr(entry, "organisation_label"):
+        with_audiences([entry])
+    return {"visibility": entry.visibility, "public": entry.public, "organisation": entry.organisation_label or None}
+
+
+class _EntrySerializer(serializers.Serializer):
+    visibility = serializers.ChoiceField(choices=Visibility.choices, help_text=VISIBILITY_HELP)
+    public = serializers.BooleanField(help_text=_("visibility == public (compatibilité)."))
+    organisation = serializers.CharField(allow_null=True, help_text=_("L'organisation de l'auteur (ex. « Académie de Montpellier »)."))
+
+
+class CommentSerializer(_EntrySerializer):
     id = serializers.IntegerField()
     author = serializers.CharField(allow_null=True)
     body = serializers.CharField()
     body_html = serializers.CharField()
-    public = serializers.BooleanField()
     created_at = serializers.DateTimeField()
 
     def to_representation(self, c):
         return {"id": c.pk, "author": _person(c.author), "body": c.body, "body_html": str(render_markdown(c.body)),
-                "public": c.public, "created_at": _iso(c.created_at)}
+                **_audience(c), "created_at": _iso(c.created_at)}
 
 
 class CommentCreateSerializer(StrictSerializer):
     body = serializers.CharField(max_length=20000)
-    internal = serializers.BooleanField(default=False, help_text=_("Note interne, invisible du demandeur."))
+    internal = serializers.BooleanField(default=False, help_text=_("Note interne, invisible du demandeur (la chaîne de support, sauf si visibility dit l'organisation)."))
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False, help_text=VISIBILITY_HELP)
+
+    def validate(self, attrs):
+        if attrs.get("internal") and attrs.get("visibility") == Visibility.PUBLIC:
+            raise serializers.ValidationError({"visibility": _("Une note interne ne peut pas être publique.")})
+        return attrs
 
 
-class EventSerializer(serializers.Serializer):
+class EventSerializer(_EntrySerializer):
     id = serializers.IntegerField()
     at = serializers.DateTimeField()
     actor = serializers.CharField(allow_null=True)
@@ -322,7 +347,6 @@ class EventSerializer(serializers.Serializer):
     to_level = serializers.IntegerField(allow_null=True)
     from_desk = serializers.CharField(allow_null=True)
     to_desk = serializers.CharField(allow_null=True)
-    public = serializers.BooleanField()
     version = serializers.IntegerField()
     payload = serializers.DictField()
 
@@ -331,26 +355,31 @@ class EventSerializer(serializers.Serializer):
             "id": e.pk, "at": _iso(e.at), "actor": _person(e.actor), "kind": e.kind,
             "from_state": e.from_state, "to_state": e.to_state, "from_level": e.from_level, "to_level": e.to_level,
             "from_desk": e.from_desk.slug if e.from_desk_id else None, "to_desk": e.to_desk.slug if e.to_desk_id else None,
-            "public": e.public, "version": e.version, "payload": e.payload,
+            **_audience(e), "version": e.version, "payload": e.payload,
         }
 
 
-class AttachmentSerializer(serializers.Serializer):
+class AttachmentSerializer(_EntrySerializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     content_type = serializers.CharField()
     size = serializers.IntegerField()
-    public = serializers.BooleanField()
     created_at = serializers.DateTimeField()
 
     def to_representation(self, a):
         return {"id": a.pk, "name": a.original_name, "content_type": a.content_type, "size": a.size,
-                "public": a.public, "created_at": _iso(a.created_at)}
+                **_audience(a), "created_at": _iso(a.created_at)}
 
 
 class AttachmentCreateSerializer(StrictSerializer):
     file = serializers.FileField()
     internal = serializers.BooleanField(default=False)
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False, help_text=VISIBILITY_HELP)
+
+    def validate(self, attrs):
+        if attrs.get("internal") and attrs.get("visibility") == Visibility.PUBLIC:
+            raise serializers.ValidationError({"visibility": _("Une pièce jointe interne ne peut pas être publique.")})
+        return attrs
 
 
 class TransitionsSerializer(serializers.Serializer):
@@ -376,6 +405,8 @@ def _input_fields(field) -> dict:
             required=field.required, help_text=format_lazy("{} — {}", field.label, _("Identifiant numérique ou slug du guichet cible.")))}
     if field.kind == Input.TICKET:
         return {field.name: serializers.CharField(required=field.required, help_text=field.label)}
+    if field.kind == Input.CHOICE:
+        return {field.name: serializers.ChoiceField(choices=list(field.choices), required=field.required, help_text=field.label)}
     if field.kind == Input.QUALIFICATION:  # the qualification fields, flat (as PATCH takes them)
         return {name: copy.deepcopy(f) for name, f in QualificationSerializer._declared_fields.items()}
     raise ValueError(f"no API input for {field.kind!r}")

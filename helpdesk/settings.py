@@ -408,6 +408,10 @@ HELPDESK = {
     "ACCESS_LOG_PROXY_COUNT": int(ENV.get("HELPDESK_PROXY_COUNT", "1" if PRODUCTION else "0")),
     # Closed tickets are anonymised after this many days unless their convention says otherwise.
     "TICKET_RETENTION_DAYS": int(ENV.get("HELPDESK_TICKET_RETENTION_DAYS", "1095")),
+    # The national GAR support, to which an académie's GAR desk forwards a request (Poitiers art. 2
+    # and 7; `forward_external`). The default is a placeholder: set the address the GAR gives the
+    # académie's referents (env HELPDESK_GAR_SUPPORT_EMAIL).
+    "GAR_SUPPORT_EMAIL": ENV.get("HELPDESK_GAR_SUPPORT_EMAIL", "assistance-gar@example.org"),
 }
 
 # --- Login throttling and lockout (django-axes) -------------------------------------------------

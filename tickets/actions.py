@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from directory.choices import Category
 from directory.models import Convention, Desk
-from directory.routing import Unresolved, desk_at, first_route, routes_of
+from directory.routing import ExternalEditor, Unresolved, desk_at, first_route, routes_of
 
 from . import guards, opening, outbox, workflow
 from .exceptions import Conflict, GuardFailed, PermissionDenied
@@ -288,8 +288,8 @@ def open_ticket(*, actor, school, title, description, category, service="", impa
     )
     if qualification:
         apply_qualification(t, dict(qualification))
-    if desk.vendor_id is not None:
-        check_ready_for_vendor(t)
+    if desk.vendor_id is not None:  # the landing cell may give a direct access (no qualification asked)
+        check_ready_for_vendor(t, direct_access=bool(landing.route and landing.route.direct_access and not landing.fallback))
     t.save()
     record(t, actor=actor, kind=EventKind.OPENED, before=None, payload={
         "convention": convention.reference, "category": category, "priority": t.priority,
@@ -366,6 +366,18 @@ def escalate(t, *, actor, reason="", no_solution_found=None, **qualification):
         raise GuardFailed(_("Aucune convention n'est associée à ce ticket : le niveau supérieur est inconnu."))
     try:
         nxt = first_route(routes_of(t.convention), t.category, t.school, above=t.level, resource=t.resource)
+    except ExternalEditor as exc:
+        # Grand Est art. 6: the competent authority turns to that software's editor, outside the product.
+        if t.resource_id is not None and exc.editor.pk == t.resource.editor_id:
+            raise GuardFailed(
+                _("Au niveau supérieur, la convention désigne l'éditeur %(editor)s, qui n'a pas de guichet dans "
+                  "l'outil : utilisez « %(action)s » pour lui transmettre la demande.")
+                % {"editor": exc.editor, "action": workflow.get("forward_external").label}
+            ) from None
+        raise GuardFailed(
+            _("Au niveau supérieur, la convention désigne l'éditeur %(editor)s, qui n'a pas de guichet dans l'outil : "
+              "un administrateur doit lui créer un guichet.") % {"editor": exc.editor}
+        ) from None
     except Unresolved as exc:
         raise GuardFailed(_("Le niveau supérieur ne peut pas être trouvé : %(why)s") % {"why": exc}) from None
     if nxt is None:
@@ -380,6 +392,19 @@ def escalate(t, *, actor, reason="", no_solution_found=None, **qualification):
         "reason": (reason or "").strip(), "desk": target.pk, "qualification": changed,
         "routing": nxt.reason, **({"fallback": True} if nxt.fallback else {}),
         "malfunction_proven": t.malfunction_proven, "no_solution_found": t.no_solution_found,
+    })
+
+
+@action("forward_external")
+def forward_external(t, *, actor, to, message):
+    """The request goes to a support outside the product (the resource's editor, the national GAR
+    support) by e-mail through the outbox; the ticket stays at its desk, which enters the answer
+    as a comment. The support chain reads the line, not the requester."""
+    message = required("message", message, _("message au support externe"))
+    recipient, address = guards.external_recipient(t, to)
+    return Change(visibility=Visibility.CHAIN, payload={
+        "to": to, "recipient": recipient, "address": address, "message": message,
+        **({"resource": t.resource.name} if t.resource_id else {}),
     })
 
 
@@ -533,6 +558,6 @@ def set_vendor_reference(t, *, actor, vendor_reference):
 __all__ = [
     "ACTIONS", "Change", "action", "transition", "lock", "snapshot", "commit", "record", "required",
     "open_ticket", "convention_for", "auto_close_due",
-    "take", "comment", "request_info", "answer", "route", "escalate", "send_back", "resolve", "confirm", "reopen",
+    "take", "comment", "request_info", "answer", "route", "escalate", "forward_external", "send_back", "resolve", "confirm", "reopen",
     "auto_close", "cancel", "link_duplicate", "set_parent", "update_qualification", "set_vendor_reference",
 ]

@@ -102,7 +102,9 @@ EVENTS: tuple[Event, ...] = (
     _t(K.QUALIFIED, "ticket.qualified", UPDATED, public=False),
     _t(K.VENDOR_REFERENCE, "ticket.vendor_reference", UPDATED),
     _t(K.ATTACHED, "ticket.attached", UPDATED, note=_("publique ou interne, selon la pièce jointe")),
-    _t(K.FORWARDED_EXTERNAL, "ticket.forwarded_external", UPDATED, public=False),
+    # The e-mail to the external support (an editor's, the national GAR's) is its own outbox row.
+    _t(K.FORWARDED_EXTERNAL, "ticket.forwarded_external", UPDATED, public=False,
+       note=_("un courriel au support externe choisi (éditeur de la ressource ou support national du GAR)")),
     # Annotations of the sla app: a timeline line at the ticket's current version.
     _t(K.SLA_WARNING, "sla.warning", "sla.warning", (D, M), public=False, annotation=True, live=False),
     _t(K.SLA_BREACH, "sla.breach", "sla.breached", (D, M), public=False, annotation=True, live=False),

@@ -14,10 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from directory.routing import chain_desks, routes_of
+from directory.choices import DeskSpeciality
+from directory.models import Desk
+from directory.routing import Unresolved, cell, chain_desks, resolve, routes_of
 
 from .exceptions import GuardFailed
 from .qualification import check_ready_for_vendor
@@ -67,6 +70,17 @@ def resolved_long_enough(ticket) -> None:
         raise GuardFailed(_("La clôture automatique intervient %(days)s jours après la résolution.") % {"days": days})
 
 
+@guard()
+def external_support_known(ticket) -> None:
+    """`forward_external` is offered when the ticket has somewhere to go outside the product."""
+    if not external_recipients(ticket):
+        raise GuardFailed(
+            _("Aucun support externe n'est prévu pour cette demande : seul le guichet GAR / MédiaCentre de "
+              "l'académie transmet au support national du GAR, et une demande sur une ressource tierce est "
+              "transmise au support de son éditeur quand celui-ci n'a pas de guichet dans l'outil.")
+        )
+
+
 # --- the actor -----------------------------------------------------------------------------------
 
 @guard("actor")
@@ -80,7 +94,23 @@ def not_own_assignment(ticket, *, actor) -> None:
 @guard("target")
 def qualified_for_vendor(ticket, *, target) -> None:
     if target.vendor_id is not None:
-        check_ready_for_vendor(ticket)
+        check_ready_for_vendor(ticket, direct_access=direct_access_to(ticket, target))
+
+
+def direct_access_to(ticket, target) -> bool:
+    """Does the convention give the ticket's category a direct access to `target`? True when the
+    matrix cell of the target's level for that category says so and names that very desk for the
+    ticket's school (a direct access to one party is not one to every desk of the level)."""
+    if ticket.convention_id is None:
+        return False
+    route = cell(routes_of(ticket.convention), target.level, ticket.category)
+    if route is None or not route.direct_access or not route.handles:
+        return False
+    try:
+        desk, _reason = resolve(route, ticket.school, ticket.resource)
+    except Unresolved:
+        return False
+    return desk.pk == target.pk
 
 
 @guard("target")
@@ -103,3 +133,58 @@ def route_targets(ticket) -> list:
         return []
     desks = chain_desks(routes_of(ticket.convention), ticket.school, level=ticket.level)
     return [d for d in desks if d.pk != ticket.desk_id]
+
+
+# --- supports outside the product (`forward_external`) ------------------------------------------
+
+EXTERNAL_CHOICES = ("editor", "gar")
+
+
+def external_recipient(ticket, to: str) -> tuple[str, str]:
+    """(who, address) a desk may forward the ticket to outside the product; ValidationError on `to`
+    saying why not. "editor": the editor of the ticket's resource, when it has no desk in the
+    product (else the workflow reaches it) — Grand Est art. 6, the desk holding the request turns
+    to it; "gar": the national GAR support, from the académie's GAR desk only (Poitiers art. 2:
+    "c'est l'académie qui [...] est en relation avec le GAR"). A vendor's desk answers itself."""
+    def no(message):
+        return ValidationError({"to": message})
+
+    if to not in EXTERNAL_CHOICES:
+        raise no(_("Destinataire inconnu : « editor » (l'éditeur de la ressource) ou « gar » (le support national du GAR)."))
+    desk = ticket.desk
+    if desk is None or desk.vendor_id is not None:
+        raise no(_("Un guichet d'éditeur ne transmet pas à un support externe : il répond lui-même à la demande."))
+    if to == "gar":
+        address = settings.HELPDESK.get("GAR_SUPPORT_EMAIL", "")
+        if desk.speciality != DeskSpeciality.GAR:
+            raise no(_("Seul le guichet GAR / MédiaCentre de l'académie transmet au support national du GAR : "
+                       "c'est l'académie qui centralise les demandes et est en relation avec le GAR."))
+        if not address:
+            raise no(_("L'adresse du support national du GAR n'est pas configurée (HELPDESK_GAR_SUPPORT_EMAIL)."))
+        return _("le support national du GAR"), address
+    resource = ticket.resource
+    if resource is None:
+        raise no(_("La demande ne porte sur aucune ressource tierce : il n'y a pas d'éditeur à qui la transmettre."))
+    editor = resource.editor
+    if Desk.objects.filter(vendor_id=editor.pk).exists():
+        raise no(_("L'éditeur %(editor)s a un guichet dans l'outil : transmettez-lui la demande par le niveau "
+                   "supérieur ou la réorientation.") % {"editor": editor})
+    if not editor.support_email:
+        raise no(_("L'adresse du support de l'éditeur %(editor)s n'est pas renseignée : demandez à un "
+                   "administrateur de la saisir dans l'annuaire.") % {"editor": editor})
+    return str(editor), editor.support_email
+
+
+def external_recipients(ticket) -> dict[str, tuple[str, str]]:
+    """The supports outside the product the ticket may be forwarded to now, by `to`."""
+    if ticket.desk_id is None or ticket.desk.vendor_id is not None:
+        return {}  # no query for the usual case (the page asks for every ticket)
+    if ticket.resource_id is None and ticket.desk.speciality != DeskSpeciality.GAR:
+        return {}
+    found = {}
+    for to in EXTERNAL_CHOICES:
+        try:
+            found[to] = external_recipient(ticket, to)
+        except ValidationError:
+            continue
+    return found

@@ -26,7 +26,7 @@ from directory.models import Membership
 from . import events
 from .access import readers_among
 from .events import Audience
-from .models import EventKind, Notification, OutboxMessage, Ticket, TicketEvent
+from .models import QUALIFICATION_FIELDS, EventKind, Notification, OutboxMessage, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
 
@@ -224,11 +224,47 @@ def _enqueue(ticket: Ticket, event: TicketEvent, actor=None) -> list[OutboxMessa
                 channel=Channel.EMAIL, event_name=name, ticket=ticket, event=event,
                 payload={"to": sorted(addresses), "subject": text[:200], "body": body},
             ))
+    if event.kind == EventKind.FORWARDED_EXTERNAL and (event.payload or {}).get("address"):
+        rows.append(_external_mail(ticket, event))
     if not rows:
         return []
     created = OutboxMessage.objects.bulk_create(rows)
     schedule_delivery()
     return created
+
+
+def _external_mail(ticket: Ticket, event: TicketEvent) -> OutboxMessage:
+    """The request forwarded to a support outside the product (`forward_external`): what it needs
+    to answer — reference, message, description, qualification — and nothing else: no requester's
+    identity, no link it could not open, no note of the chain or of an organisation."""
+    from .qualification import FIELD_LABELS
+
+    p = event.payload
+    desk = ticket.desk
+    facts = [_("Établissement : %(school)s") % {"school": ticket.school}]
+    if ticket.resource_id:
+        facts.append(_("Ressource : %(resource)s") % {"resource": ticket.resource})
+    facts.append(_("Catégorie : %(category)s") % {"category": ticket.get_category_display()})
+    qualification = [f"- {FIELD_LABELS[name]} : {value}" for name in QUALIFICATION_FIELDS
+                     if (value := getattr(ticket, name)) not in (None, "")]
+    if ticket.malfunction_proven:
+        qualification.append("- " + _("Dysfonctionnement avéré (reproduit)"))
+    if ticket.no_solution_found:
+        qualification.append("- " + _("Aucune solution trouvée aux niveaux inférieurs"))
+    reply = desk.email or settings.DEFAULT_FROM_EMAIL
+    body = "\n\n".join((
+        _("Bonjour,"),
+        _("%(desk)s vous transmet la demande %(ref)s : « %(title)s ».") % {"desk": desk.name, "ref": ticket.reference, "title": ticket.title},
+        p.get("message", ""),
+        "\n".join(facts),
+        _("Description :") + "\n" + ticket.description,
+        (_("Qualification :") + "\n" + "\n".join(qualification)) if qualification else _("Qualification : non renseignée."),
+        _("Merci de répondre à %(reply)s en rappelant la référence %(ref)s.") % {"reply": reply, "ref": ticket.reference},
+        f"— {desk.name}",
+    ))
+    subject = _("[%(ref)s] Demande transmise par %(desk)s : %(title)s") % {"ref": ticket.reference, "desk": desk.name, "title": ticket.title}
+    return OutboxMessage(channel=Channel.EMAIL, event_name=events.of_kind(event.kind).name, ticket=ticket, event=event,
+                         payload={"to": [p["address"]], "subject": subject[:200], "body": body, "external": True})
 
 
 def _readers_only(ticket: Ticket, user_ids: set[int], addresses: set[str]) -> tuple[set[int], set[str]]:
@@ -377,7 +413,7 @@ def send_email(message: OutboxMessage) -> None:
 
     p = message.payload
     body = p["body"]
-    if message.ticket_id:
+    if message.ticket_id and not p.get("external"):  # an external support has no account to open it
         url = ticket_url(message.ticket)
         if url not in body:
             with translation.override(settings.LANGUAGE_CODE):

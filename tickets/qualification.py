@@ -75,12 +75,17 @@ def _clean(name: str, value):
     return value
 
 
-def check_ready_for_vendor(t: Ticket) -> None:
-    """Conventions: only qualified, proven (or unsolved) malfunctions reach the vendor."""
+def check_ready_for_vendor(t: Ticket, *, direct_access: bool = False) -> None:
+    """Conventions: only qualified, proven (or unsolved) malfunctions reach the vendor — unless the
+    matrix cell that sends the ticket there gives a direct access (`SupportRoute.direct_access`:
+    Grand Est's vie scolaire, the Poitiers editor-first model). Network and hardware faults never
+    reach a vendor: that is the product's rule, not a convention's."""
     if t.category == Category.NETWORK:
         raise GuardFailed(
             _("Les pannes de réseau et de matériel relèvent de la collectivité : elles ne sont jamais transmises à l'éditeur.")
         )
+    if direct_access:
+        return
     missing = t.qualification_missing
     if missing:
         labels = ", ".join(str(FIELD_LABELS[m]) for m in missing)

@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from django.utils.translation import gettext_lazy as _
 
-from .states import EventKind, State
+from .states import EventKind, State, Visibility
 
 NEW, IN_PROGRESS, WAITING, RESOLVED, CLOSED, CANCELLED = (
     State.NEW, State.IN_PROGRESS, State.WAITING_REQUESTER, State.RESOLVED, State.CLOSED, State.CANCELLED,
@@ -55,6 +55,7 @@ class Input(StrEnum):
     BOOL = "bool"
     DESK = "desk"                  # a desk (id or slug in the API, a choice on the web)
     TICKET = "ticket"              # another ticket of the user's perimeter, by reference
+    CHOICE = "choice"              # one of the field's `choices` (a select on the web, an enum in the API)
     QUALIFICATION = "qualification"  # the qualification fields (tickets.models.QUALIFICATION_FIELDS)
 
 
@@ -67,6 +68,7 @@ class Field:
     # Only a holder of this right may set the field (e.g. an internal note: agents of the desk).
     right: Right | None = None
     denied: str = ""                 # why not, when a person without `right` sets it
+    choices: tuple[tuple[str, str], ...] = ()  # (value, label) of a CHOICE field
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,10 @@ TRANSITIONS: tuple[Transition, ...] = (
         event=EventKind.COMMENTED, denied=_("Vous ne pouvez pas commenter ce ticket."),
         fields=(BODY, Field("internal", Input.BOOL, _("Note interne (invisible du demandeur)"), required=False,
                             right=Right.DESK_AGENT,
-                            denied=_("Seuls les agents du guichet peuvent écrire une note interne."))),
+                            denied=_("Seuls les agents du guichet peuvent écrire une note interne.")),
+                # Who reads it (tickets.access.chosen_audience: what this person may choose, the default).
+                Field("visibility", Input.CHOICE, _("Qui pourra lire ce message"), required=False,
+                      choices=tuple((v.value, v.label) for v in Visibility))),
     ),
     Transition(
         "request_info", _("Demander une information"),
@@ -132,6 +137,20 @@ TRANSITIONS: tuple[Transition, ...] = (
         fields=(Field("qualification", Input.QUALIFICATION, _("Qualification"), required=False),
                 Field("reason", Input.TEXT, _("Message pour le niveau suivant"), required=False)),
         guards=("qualified_for_vendor", "in_support_chain"),
+    ),
+    Transition(
+        # The competent authority turns to a support outside the product (Grand Est art. 6: the
+        # editor of the software concerned; Poitiers art. 2 and 7: the académie's GAR desk and the
+        # national GAR support). The ticket stays where it is; the answer comes back as a comment.
+        "forward_external", _("Transmettre à un support externe"),
+        _("La demande est transmise au support externe : saisissez sa réponse en commentaire dès réception."),
+        source=ACTIVE, target=None, who=frozenset({Right.DESK_AGENT}), event=EventKind.FORWARDED_EXTERNAL,
+        denied=_("Seul un agent du guichet où se trouve le ticket peut le transmettre à un support externe."),
+        fields=(Field("to", Input.CHOICE, _("Destinataire"), choices=(
+                    ("editor", _("Le support de l'éditeur de la ressource")),
+                    ("gar", _("Le support national du GAR")))),
+                Field("message", Input.TEXT, _("Message au support externe"))),
+        guards=("external_support_known",),
     ),
     Transition(
         "send_back", _("Renvoyer au niveau inférieur"), _("La demande est renvoyée au niveau inférieur."),

@@ -177,6 +177,8 @@ def _form_fields(field, ticket) -> dict:
         return {field.name: forms.ModelChoiceField(queryset=_route_targets(ticket), label=field.label, required=field.required)}
     if field.kind == Input.TICKET:
         return {field.name: forms.CharField(label=field.label, max_length=20, required=field.required)}
+    if field.kind == Input.CHOICE:
+        return {field.name: forms.ChoiceField(label=field.label, choices=field.choices, required=field.required)}
     if field.kind == Input.QUALIFICATION:
         return _qualification_fields()
     raise ValueError(f"no form field for {field.kind!r}")

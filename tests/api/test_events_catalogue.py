@@ -16,7 +16,7 @@ from standardwebhooks.webhooks import Webhook
 
 from api import webhooks
 from directory.choices import Category
-from directory.models import SupportRoute
+from directory.models import Resource, SupportRoute, Vendor
 from api.event_catalogue import END, START, apply, render
 from api.models import WebhookEvent
 from sla.clocks import raise_due_events
@@ -98,6 +98,13 @@ def _scenario(world, ode_desk_http):
     for _level in range(3):
         at_vendor = services.escalate(at_vendor, actor=u["admin"], reason="Dysfonctionnement avéré", **QUALIFICATION)
     services.set_vendor_reference(at_vendor, actor=u["editeur"], vendor_reference="ODE-4521")
+    # A third-party resource whose editor has no desk: the competent authority forwards to its support.
+    editor = Vendor.objects.create(slug="editions-tierces", name="Éditions tierces", support_email="support@tierces.example")
+    resource = Resource.objects.create(slug="atlas-tiers", name="Atlas tiers", editor=editor)
+    external = services.open_ticket(actor=u["enseignant"], school=school, title="L'atlas ne s'ouvre pas",
+                                    description="Page blanche.", category="malfunction", impact=2, urgency=2, resource=resource)
+    external = services.escalate(services.take(external, actor=u["directeur"]), actor=u["directeur"], reason="Ressource tierce")
+    services.forward_external(external, actor=u["erun"], to="editor", message="Page blanche à l'ouverture de l'atlas.")
 
     ent = Service.objects.create(slug="ent", name="Accès à l'ENT")
     outage = declare_outage(ent, actor=u["erun"], scope="academie", academie=world.academies["montpellier"],

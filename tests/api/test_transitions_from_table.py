@@ -78,6 +78,7 @@ def test_the_documented_field_names_are_the_tables(schema):
         "route": {"desk", "reason"}, "escalate": {"reason"} | set(QualificationSerializer().fields),
         "send_back": {"reason"}, "resolve": {"summary"}, "confirm": {"body"}, "reopen": {"reason"},
         "cancel": {"reason", "duplicate_of"}, "link_duplicate": {"duplicate_of", "reason"}, "set_parent": {"parent"},
+        "forward_external": {"to", "message"},
     }
     assert {name: set(serializer().fields) for name, serializer in TRANSITION_INPUTS.items()} == documented
 

@@ -119,7 +119,7 @@ def in_support_chain(ticket, *, target) -> None:
     hence never a vendor that does not serve the school)."""
     if ticket.convention_id is None:
         raise GuardFailed(_("Aucune convention n'est associée à ce ticket : sa chaîne de support est inconnue."))
-    if target.pk not in {d.pk for d in chain_desks(routes_of(ticket.convention), ticket.school)}:
+    if target.pk not in {d.pk for d in _chain(ticket)}:
         raise GuardFailed(
             _("Le guichet « %(desk)s » ne fait pas partie de la chaîne de support de la convention %(convention)s : "
               "la demande ne peut pas lui être confiée.")
@@ -127,12 +127,22 @@ def in_support_chain(ticket, *, target) -> None:
         )
 
 
+def _chain(ticket, level=None) -> list:
+    """The ticket's support chain: its convention's desks for its school, and those its matrix names
+    for its resource (the resource's editor, the académie's GAR desk for a GAR resource)."""
+    routes = routes_of(ticket.convention)
+    desks = {d.pk: d for d in chain_desks(routes, ticket.school, level=level)}
+    if ticket.resource_id is not None:
+        for d in chain_desks(routes, ticket.school, level=level, resource=ticket.resource):
+            desks.setdefault(d.pk, d)
+    return sorted(desks.values(), key=lambda d: (d.level, d.name, d.pk))
+
+
 def route_targets(ticket) -> list:
     """The desks `route` may send the ticket to: its convention's chain at its level, but its desk."""
     if ticket.convention_id is None:
         return []
-    desks = chain_desks(routes_of(ticket.convention), ticket.school, level=ticket.level)
-    return [d for d in desks if d.pk != ticket.desk_id]
+    return [d for d in _chain(ticket, level=ticket.level) if d.pk != ticket.desk_id]
 
 
 # --- supports outside the product (`forward_external`) ------------------------------------------

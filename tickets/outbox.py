@@ -237,6 +237,11 @@ def _external_mail(ticket: Ticket, event: TicketEvent) -> OutboxMessage:
     """The request forwarded to a support outside the product (`forward_external`): what it needs
     to answer — reference, message, description, qualification — and nothing else: no requester's
     identity, no link it could not open, no note of the chain or of an organisation."""
+    from datetime import datetime
+
+    from django.utils.formats import date_format
+    from django.utils.text import capfirst
+
     from .qualification import FIELD_LABELS
 
     p = event.payload
@@ -245,7 +250,10 @@ def _external_mail(ticket: Ticket, event: TicketEvent) -> OutboxMessage:
     if ticket.resource_id:
         facts.append(_("Ressource : %(resource)s") % {"resource": ticket.resource})
     facts.append(_("Catégorie : %(category)s") % {"category": ticket.get_category_display()})
-    qualification = [f"- {FIELD_LABELS[name]} : {value}" for name in QUALIFICATION_FIELDS
+    def shown(value):
+        return date_format(timezone.localtime(value), "d/m/Y H:i") if isinstance(value, datetime) else value
+
+    qualification = [f"- {capfirst(FIELD_LABELS[name])} : {shown(value)}" for name in QUALIFICATION_FIELDS
                      if (value := getattr(ticket, name)) not in (None, "")]
     if ticket.malfunction_proven:
         qualification.append("- " + _("Dysfonctionnement avéré (reproduit)"))

@@ -89,6 +89,15 @@ def openable_schools(user) -> QuerySet[School]:
     return School.objects.filter(q).order_by("name")
 
 
+def may_open_somewhere(user) -> bool:
+    """Whether the navigation offers the report form (from the cached perimeter, no query)."""
+    p = perimeter_for(user)
+    return p.everything or any(
+        (g.scope == "school" and g.role in SCHOOL_ROLES) or (g.role == Role.AGENT and g.scope in AUTHORITY_SCOPES)
+        for g in p.grants
+    )
+
+
 def may_relay_somewhere(user) -> bool:
     """Whether the form offers "Pour le compte de" at all."""
     p = perimeter_for(user)
@@ -128,6 +137,13 @@ def _check_contact(contact: str) -> str:
     return contact
 
 
+def _refused(field: str, message: str) -> PermissionDenied:
+    """A 403 that a form shows beside the field it is about (`exc.field`)."""
+    exc = PermissionDenied(message)
+    exc.field = field
+    return exc
+
+
 @dataclass(frozen=True)
 class Opening:
     """Who the ticket is for, as `open_ticket` writes it."""
@@ -159,15 +175,16 @@ def check_opening(actor, school: School, *, on_behalf_of=None, beneficiary_name=
         raise ValidationError({"on_behalf_of": _("Choisissez une personne de l'école ou saisissez le nom d'une "
                                                  "personne sans compte, pas les deux.")})
     if (on_behalf_of is not None or name) and not op.may_relay:
-        raise PermissionDenied(
+        raise _refused(
+            "on_behalf_of" if on_behalf_of is not None else "beneficiary_name",
             _("Seuls le correspondant ENT de l'école %(school)s (niveau 0) et les équipes de circonscription, "
               "d'académie ou de collectivité saisissent une demande pour le compte d'une autre personne.")
-            % {"school": _school_label(school)}
+            % {"school": _school_label(school)},
         )
     if on_behalf_of is not None:
         if not on_behalf_of.is_active or not school_accounts(school).filter(pk=on_behalf_of.pk).exists():
-            raise PermissionDenied(_("%(person)s n'a pas de compte à l'école %(school)s.")
-                                   % {"person": on_behalf_of, "school": _school_label(school)})
+            raise _refused("on_behalf_of", _("%(person)s n'a pas de compte à l'école %(school)s.")
+                           % {"person": on_behalf_of, "school": _school_label(school)})
         return Opening(requester=on_behalf_of, opened_by=actor, contact=contact)
     if kind and not name:
         raise ValidationError({"beneficiary_name": _("Indiquez le nom de la personne pour le compte de qui vous "
@@ -179,9 +196,10 @@ def check_opening(actor, school: School, *, on_behalf_of=None, beneficiary_name=
             raise ValidationError({"beneficiary_kind": _("Indiquez la qualité de la personne (enseignant, directeur, "
                                                          "autre personnel, parent d'élève).")})
         if kind == BeneficiaryKind.PARENT and not (op.level0 or op.admin):
-            raise PermissionDenied(
+            raise _refused(
+                "beneficiary_kind",
                 _("L'assistance des parents est effectuée au niveau des écoles : seul le correspondant ENT de "
-                  "l'école %(school)s (niveau 0) saisit la demande d'un parent.") % {"school": _school_label(school)}
+                  "l'école %(school)s (niveau 0) saisit la demande d'un parent.") % {"school": _school_label(school)},
             )
         return Opening(requester=actor, opened_by=actor, beneficiary_name=name, beneficiary_kind=kind,
                        contact=_check_contact(contact))

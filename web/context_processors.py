@@ -2,6 +2,7 @@ from django.conf import settings
 
 from directory.choices import Role
 from directory.selectors import perimeter_for
+from tickets.opening import may_open_somewhere
 
 
 def ui(request):
@@ -17,6 +18,8 @@ def ui(request):
         "oidc_provider_name": getattr(settings, "OIDC_PROVIDER_NAME", ""),
         "nav": {
             "requester": everything or Role.REQUESTER in roles,
+            # CPC, ERUN, académie and collectivité agents open for someone of their schools too.
+            "opens": bool(user and user.is_authenticated and may_open_somewhere(user)),
             "agent": everything or Role.AGENT in roles,
             "observer": Role.OBSERVER in roles,
             "manager": everything or Role.MANAGER in roles,

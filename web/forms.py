@@ -4,7 +4,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from directory.choices import Category
+from directory.choices import BeneficiaryKind, Category
+from directory.models import Resource
 from tickets.workflow import Input
 
 # Plain words and examples for each category (the teacher picks one in a few seconds).
@@ -105,11 +106,42 @@ class ReportForm(AttachmentsMixin, forms.Form):
         label=_("Comment vous joindre"), max_length=200, required=False,
         help_text=_("Téléphone de l'école, horaires où vous êtes disponible."),
     )
+    # Shown for "Ressource tierce" (app.js hides it otherwise; without JavaScript it stays, optional).
+    resource = forms.ModelChoiceField(
+        queryset=Resource.objects.select_related("editor"), required=False, label=_("Ressource ou service tiers concerné"),
+        empty_label=_("Je ne sais pas / autre"), widget=forms.Select(attrs={"class": "fr-select"}),
+        help_text=_("Uniquement pour la catégorie « Ressource tierce » : manuel numérique, ressource du Médiacentre (GAR)…"),
+    )
+    # "Pour le compte de": only for those who may enter a request for someone else (tickets.opening).
+    on_behalf_of = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Une personne de l'école"), empty_label=_("— Personne sans compte, ou moi-même —"),
+        widget=forms.Select(attrs={"class": "fr-select"}),
+    )
+    beneficiary_name = forms.CharField(
+        label=_("Nom de la personne sans compte"), max_length=120, required=False,
+        help_text=_("Nom et prénom seulement. Ex. : un parent d'élève."),
+    )
+    beneficiary_kind = forms.ChoiceField(
+        label=_("Qualité"), required=False, widget=forms.Select(attrs={"class": "fr-select"}),
+        choices=[("", _("—"))] + [(v, label) for v, label in BeneficiaryKind.choices if v],
+    )
     attachments = MultipleFileField(label=_("Captures d'écran ou documents"), required=False)
 
-    def __init__(self, *args, schools, **kwargs):
+    RELAY_FIELDS = ("on_behalf_of", "beneficiary_name", "beneficiary_kind")
+
+    def __init__(self, *args, schools, people=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["school"].queryset = schools
+        if people is None:
+            for name in self.RELAY_FIELDS:
+                del self.fields[name]
+        else:
+            self.fields["on_behalf_of"].queryset = people
+            self.fields["on_behalf_of"].label_from_instance = _person_label
+            self.fields["contact"].label = _("Comment joindre la personne concernée")
+            self.fields["contact"].help_text = _(
+                "Pour une personne sans compte, son téléphone ou son courriel (rien d'autre) : obligatoire."
+            )
         schools = list(schools)
         if len(schools) == 1:
             self.fields["school"].initial = schools[0].pk
@@ -117,10 +149,20 @@ class ReportForm(AttachmentsMixin, forms.Form):
             "n": self.MAX_FILES, "max": attachment_limit_bytes() // (1024 * 1024), "types": ALLOWED_UPLOAD_TYPES,
         }
 
+    @property
+    def relays(self) -> bool:
+        return "on_behalf_of" in self.fields
+
     def category_options(self):
         """(value, label, help, checked) for the radio list with explanations."""
         current = self["category"].value()
         return [(value, label, CATEGORY_HELP.get(value, ""), current == value) for value, label in Category.choices]
+
+
+def _person_label(user) -> str:
+    schools = sorted({m.school.name if m.school_id else m.desk.school.name for m in user.memberships.all()
+                      if m.school_id or (m.desk_id and m.desk.school_id)})
+    return f"{user.get_full_name() or user.username} — {', '.join(schools)}" if schools else str(user)
 
 
 class MessageForm(AttachmentsMixin, forms.Form):

@@ -89,7 +89,20 @@
     if (box) { box.focus(); }
   }
 
+  // A field that only concerns one category (the resource of a third-party request): shown while
+  // that category is chosen. Without JavaScript it simply stays visible.
+  function initCategoryFields() {
+    var fields = document.querySelectorAll("[data-show-for-category]");
+    if (!fields.length) { return; }
+    function sync() {
+      var checked = document.querySelector("input[name=category]:checked");
+      fields.forEach(function (el) { el.hidden = !checked || checked.value !== el.dataset.showForCategory; });
+    }
+    document.querySelectorAll("input[name=category]").forEach(function (r) { r.addEventListener("change", sync); });
+    sync();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
-    refreshCountdowns(); initBoard(); initTicket(); focusErrors();
+    refreshCountdowns(); initBoard(); initTicket(); focusErrors(); initCategoryFields();
   });
 })();

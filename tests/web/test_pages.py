@@ -84,7 +84,8 @@ def test_dsfr_theme_only_when_configured(client, settings):
     "username, expected, absent",
     [
         ("enseignant", "Signaler un problème", "Pilotage"),
-        ("erun", "Traiter les demandes", "Signaler un problème"),
+        # The ERUN reports too, for someone of its schools (Occitanie art. 7): tests/web/test_open_on_behalf.py.
+        ("erun", "Traiter les demandes", "Ouvrir le tableau de bord"),
         ("manager", "Ouvrir le tableau de bord", "Traiter les demandes"),
         ("formateur", "transmises à l'éditeur", "Signaler un problème"),
     ],

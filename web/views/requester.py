@@ -8,10 +8,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from core.forms import add_service_errors
-from directory.choices import Role
-from directory.models import School
-from directory.selectors import perimeter_for
+from directory.choices import Category
 from sla.selectors import current_outages
+from tickets import opening
 from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
 from tickets.exceptions import TicketError
@@ -22,9 +21,17 @@ from .attachments import attach_files
 
 
 def reporting_schools(user):
-    """Schools this person may report for: where they are a requester or a level-0 agent."""
-    perimeter = perimeter_for(user)
-    return School.objects.filter(perimeter.schools_q(roles={Role.REQUESTER, Role.AGENT})).order_by("name")
+    """Schools this person may report for: their own, and those their perimeter covers (CPC, ERUN,
+    académie, collectivité), as `tickets.opening` says."""
+    return opening.openable_schools(user)
+
+
+def _relay_people(user, schools):
+    """The accounts of those schools an agent may open for, or None when they relay for nobody."""
+    if not opening.may_relay_somewhere(user):
+        return None
+    return (opening.school_accounts(schools).exclude(pk=user.pk)
+            .prefetch_related("memberships__school", "memberships__desk__school"))
 
 
 @login_required
@@ -33,7 +40,8 @@ def report(request):
     if not schools.exists():
         messages.error(request, _("Votre compte n'est rattaché à aucune école : vous ne pouvez pas signaler de problème."))
         return redirect("home")
-    form = ReportForm(request.POST or None, request.FILES or None, schools=schools)
+    form = ReportForm(request.POST or None, request.FILES or None, schools=schools,
+                      people=_relay_people(request.user, schools))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -42,10 +50,16 @@ def report(request):
                     actor=request.user, school=data["school"], title=data["title"],
                     description=data["description"], category=data["category"], service=data["service"],
                     impact=data["impact"], urgency=data["urgency"], contact=data["contact"],
+                    on_behalf_of=data.get("on_behalf_of"), beneficiary_name=data.get("beneficiary_name", ""),
+                    beneficiary_kind=data.get("beneficiary_kind", ""),
+                    # A resource chosen, then the category changed: only a third-party request keeps it.
+                    resource=data["resource"] if data["category"] == Category.THIRD_PARTY else None,
                 )
                 attach_files(ticket, data["attachments"], request.user)
         except TicketError as exc:
-            form.add_error(None, exc.message)
+            # A refusal about "for whom" is shown beside that field (tickets.opening sets exc.field).
+            field = getattr(exc, "field", None)
+            form.add_error(field if field in form.fields else None, exc.message)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

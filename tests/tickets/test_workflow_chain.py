@@ -9,7 +9,7 @@ from tickets.exceptions import GuardFailed
 from tickets.models import Ticket
 from tickets.selectors import visible_to
 
-from .conftest import QUALIF
+from .conftest import QUALIF, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -20,10 +20,19 @@ def unchanged(t):
 
 
 def test_the_chain_is_the_matrix_desks_with_the_schools_own(world, bouissinet):
+    """The chain is what the matrix resolves to for this school: its own level 0, its
+    circonscription's ERUN, its commune, the académie's GAR desk, the DSII, the ENT's editor."""
     desks = chain_desks(routes_of(world.conventions["montpellier"]), bouissinet)
-    assert [d.slug for d in desks] == ["n0-0341255e", "erun-lattes", "dsi-montpellier", "ode-support"]
+    assert [d.slug for d in desks] == [
+        "n0-0341255e", "gar-montpellier", "erun-lattes", "maguelone-tech", "dsi-montpellier", "ode-support"]
+    # Same matrix, a school of Sète: Sète's ERUN and commune, never Lattes' nor Maguelone's.
+    sete = [d.slug for d in chain_desks(routes_of(world.conventions["sete"]), world.schools["0341301E"], level=1)]
+    assert sete == ["gar-montpellier", "erun-sete", "sete-tech"]
     assert [d.slug for d in chain_desks(routes_of(world.conventions["grand_est"]), world.schools["0570098X"], level=1)] == [
         "guichet-nancy-metz", "kosmos-vie-scolaire", "moselle-tech"]
+    # A lycée's chain has the Région's desk instead of the Département's.
+    assert [d.slug for d in chain_desks(routes_of(world.conventions["grand_est"]), world.schools["0573456X"], level=1)] == [
+        "guichet-nancy-metz", "kosmos-vie-scolaire", "region-ge-tech"]
 
 
 def test_route_to_another_conventions_desk_is_refused(at_n1, u, world):
@@ -53,6 +62,20 @@ def test_route_inside_the_chain_moves_the_ticket(ge, world):
     assert t.desk == world.desks["moselle-tech"] and t.level == 1
 
 
-def test_route_targets_of_a_montpellier_ticket(at_n1):
-    # One desk per level in this convention: nowhere to route at level 1.
-    assert guards.route_targets(at_n1) == []
+def test_route_targets_of_a_montpellier_ticket(at_n1, world):
+    # At level 1 the ERUN may hand over to the school's commune (network) or the GAR desk —
+    # the other circonscription's ERUN is not in this school's chain.
+    assert [d.slug for d in guards.route_targets(at_n1)] == ["gar-montpellier", "maguelone-tech"]
+    assert world.desks["erun-sete"] not in guards.route_targets(at_n1)
+
+
+def test_a_network_fault_of_a_lycee_is_routed_to_the_region_with_the_reason(ge, world):
+    u = world.users
+    lycee = world.schools["0573456X"]
+    make_user(world, "prof_lycee", "requester", school=lycee)
+    t = services.open_ticket(actor=u["prof_lycee"], school=lycee, title="Wi-Fi du CDI coupé",
+                             description="Plus de réseau au CDI", category="network_hardware", impact=2, urgency=2)
+    assert (t.level, t.desk) == (1, world.desks["region-tech"])  # level 0 skipped
+    opened = t.events.get(kind="opened")
+    assert opened.payload["routing"] == "réseau et matériel d'un lycée, compétence de la Région"
+    assert not opened.payload.get("fallback")

@@ -72,17 +72,19 @@ def test_grand_est_network_goes_straight_to_the_collectivite_and_never_to_the_ve
         services.escalate(t, actor=u["collectivite"], malfunction_proven=True, **QUALIF)
 
 
-def test_grand_est_vie_scolaire_goes_to_the_vendor_level_1_desk_once_qualified(ge, world):
+def test_grand_est_vie_scolaire_goes_to_the_vendor_level_1_desk_directly(ge, world):
+    """The convention gives vie scolaire a direct level-1 access (no qualification, no proof);
+    the vendor's own escalation to level 2 is qualified as any other."""
     u, d = world.users, world.desks
     t = services.open_ticket(actor=u["prof_ge"], school=world.schools["0570098X"], title="Absences non remontées",
                              description="Appel fait, rien dans la vie scolaire", category=Category.VIE_SCOLAIRE,
                              impact=2, urgency=2)
     assert (t.level, t.desk) == (0, d["n0-0570098X"])
-    with pytest.raises(GuardFailed, match="Qualification incomplète"):
-        services.escalate(t, actor=u["n0_ge"])
-    t = services.escalate(t, actor=u["n0_ge"], malfunction_proven=True, **QUALIF)
+    t = services.escalate(t, actor=u["n0_ge"])
     assert (t.level, t.desk, t.reached_vendor) == (1, d["kosmos-n1"], True)
-    t = services.escalate(t, actor=u["kosmos1"])
+    with pytest.raises(GuardFailed, match="Qualification incomplète"):
+        services.escalate(t, actor=u["kosmos1"])
+    t = services.escalate(t, actor=u["kosmos1"], malfunction_proven=True, **QUALIF)
     assert (t.level, t.desk) == (2, d["kosmos-n2"])
 
 

@@ -26,7 +26,7 @@ from directory.choices import Category, Level
 from directory.models import School, User
 from tickets import selectors, services
 from tickets.exceptions import PermissionDenied
-from tickets.models import Attachment, Comment, Impact, State, Ticket, Urgency
+from tickets.models import QUALIFICATION_FIELDS, Attachment, Comment, Impact, State, Ticket, Urgency
 from tickets.permissions import allowed
 from tickets.states import Visibility
 
@@ -195,7 +195,17 @@ def to_pivot(t: Ticket) -> dict:
         "maj": _iso(t.updated_at),
         "statut_ent": STATE_TO_STATUS[t.state],
         "statut_externe": (link.statut_externe if link else "") or None,
+        "qualification": qualification_of(t),
     }
+
+
+# Our extension of the format: the qualification the support chain filled (API names, see docs/api.md).
+QUALIFICATION_KEYS = (*QUALIFICATION_FIELDS, "malfunction_proven", "no_solution_found")
+
+
+def qualification_of(t: Ticket) -> dict:
+    return {name: _iso(value) if name == "first_seen_at" else value
+            for name in QUALIFICATION_KEYS if (value := getattr(t, name)) not in (None, "", False)}
 
 
 # --- import -------------------------------------------------------------------------------------
@@ -277,11 +287,17 @@ def import_ticket(*, client: ApiClient | None, user, data: dict) -> tuple[Ticket
         if school is None:
             raise ValidationError({"uai": _("Aucune école avec cet UAI.")})
         impact, urgency = PIVOT_TO_IMPACT_URGENCY[priority_of(data.get("priorite"))]
-        ticket = services.open_ticket(
-            actor=user, school=school, title=data["titre"], description=data["description"],
-            category=category_of(data.get("type_demande")), service=", ".join(data.get("modules") or [])[:120],
-            impact=impact, urgency=urgency, via="pivot", on_behalf_of=_requester(data.get("demandeur"), school),
-        )
+        try:
+            ticket = services.open_ticket(
+                actor=user, school=school, title=data["titre"], description=data["description"],
+                category=category_of(data.get("type_demande")), service=", ".join(data.get("modules") or [])[:120],
+                impact=impact, urgency=urgency, via="pivot", on_behalf_of=_requester(data.get("demandeur"), school),
+                qualification=data.get("qualification") or None,
+            )
+        except PermissionDenied as exc:
+            if getattr(exc, "field", None) == "on_behalf_of":  # the pivot names the requester "demandeur"
+                exc.field = "demandeur"
+            raise
     if link is None:
         link = PivotLink(client=client, ticket=ticket)
     link.id_ent = link.id_ent or id_ent

@@ -1,6 +1,6 @@
 """Wire the webhooks into the tickets outbox: each `webhook` outbox message fans out to the
 subscriptions that want its type (from the event vocabulary, `tickets.events`) and whose client may
-see the ticket."""
+read the ticket and the timeline line (its audience)."""
 
 
 def webhook_event_type(outbox_event_name: str) -> str | None:
@@ -17,7 +17,7 @@ def deliver_outbox_message(message) -> None:
         return
     payload = dict(message.payload)
     payload["event"] = event_type
-    fan_out(event_type, payload, ticket=message.ticket, source=f"o{message.pk}")
+    fan_out(event_type, payload, ticket=message.ticket, event=message.event, source=f"o{message.pk}")
 
 
 def _register():

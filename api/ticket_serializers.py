@@ -10,7 +10,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from directory.choices import Category, Level
+from directory.choices import BeneficiaryKind, Category, Level
 from directory.validators import normalize_uai, validate_uai
 from tickets.markdown import render_markdown
 from tickets.models import Impact, Priority, State, Urgency
@@ -59,6 +59,9 @@ class TicketSerializer(serializers.Serializer):
     assignee = serializers.CharField(allow_null=True)
     requester = serializers.CharField()
     contact = serializers.CharField()
+    opened_by = serializers.CharField(allow_null=True, help_text=_("Qui l'a saisi pour le compte d'une autre personne."))
+    beneficiary_kind = serializers.CharField(help_text=_("Qualité de la personne sans compte concernée (son nom n'est pas exposé)."))
+    resource = serializers.CharField(allow_null=True, help_text=_("Ressource ou service tiers concerné (identifiant)."))
     convention = serializers.CharField(allow_null=True)
     steps_to_reproduce = serializers.CharField()
     expected_behaviour = serializers.CharField()
@@ -101,6 +104,9 @@ class TicketSerializer(serializers.Serializer):
             "assignee": related["assignee"],
             "requester": related["requester"],
             "contact": t.contact,
+            "opened_by": _person(t.opened_by) if t.opened_by_id else None,
+            "beneficiary_kind": t.beneficiary_kind,
+            "resource": t.resource.slug if t.resource_id else None,
             "convention": related["convention"],
             "steps_to_reproduce": t.steps_to_reproduce,
             "expected_behaviour": t.expected_behaviour,
@@ -208,12 +214,16 @@ class TicketListItemSerializer(TicketSerializer):
     """The list leaves the rendered description out (fetch one ticket for it)."""
 
     description_html = None
+    # Who entered it and the resource: on the detail only (the list's row values stay as they are).
+    opened_by = beneficiary_kind = resource = None
+    DETAIL_ONLY = ("description_html", "opened_by", "beneficiary_kind", "resource")
     with_html = False
 
     def to_representation(self, t):
         if not isinstance(t, dict):  # a ticket instance, not a row of the list's queryset
             data = super().to_representation(t)
-            del data["description_html"]
+            for name in self.DETAIL_ONLY:
+                del data[name]
             return data
         return list_item(t)
 
@@ -269,6 +279,14 @@ class QualificationSerializer(StrictSerializer):
     no_solution_found = serializers.BooleanField(required=False, help_text=_("Aucune solution trouvée aux niveaux inférieurs"))
 
 
+class BeneficiarySerializer(StrictSerializer):
+    """For whom, when that person has no account: only what the request needs."""
+
+    name = serializers.CharField(max_length=120, help_text=_("Nom et prénom."))
+    kind = serializers.ChoiceField(choices=[(v, label) for v, label in BeneficiaryKind.choices if v])
+    contact = serializers.CharField(max_length=200, help_text=_("Téléphone ou courriel, rien d'autre."))
+
+
 class TicketCreateSerializer(StrictSerializer):
     school = UaiField(help_text=_("UAI de l'école, ex. 0341255E."))
     title = serializers.CharField(max_length=200)
@@ -279,6 +297,21 @@ class TicketCreateSerializer(StrictSerializer):
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.MEDIUM)
     contact = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
     qualification = QualificationSerializer(required=False)
+    on_behalf_of = serializers.CharField(
+        required=False, max_length=150,
+        help_text=_("Identifiant (nom d'utilisateur) ou numéro d'un compte de l'école pour le compte de qui le ticket est "
+                    "ouvert : il en devient le demandeur. Pour les agents de circonscription, d'académie, de collectivité "
+                    "et le niveau 0 de l'école."),
+    )
+    beneficiary = BeneficiarySerializer(
+        required=False, help_text=_("Une personne sans compte (un parent d'élève : niveau 0 de l'école seulement).")
+    )
+    resource = serializers.SlugField(required=False, help_text=_("Identifiant de la ressource ou du service tiers concerné."))
+
+    def validate(self, attrs):
+        if "on_behalf_of" in attrs and "beneficiary" in attrs:
+            raise serializers.ValidationError({"on_behalf_of": [_("Un compte de l'école ou une personne sans compte, pas les deux.")]})
+        return attrs
 
 
 class TicketPatchSerializer(QualificationSerializer):

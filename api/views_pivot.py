@@ -13,7 +13,7 @@ from . import pivot
 from .base import ApiView, StrictSerializer
 from .filters import TicketFilter
 from .idempotency import idempotent
-from .ticket_serializers import UaiField
+from .ticket_serializers import QualificationSerializer, UaiField
 from .views_tickets import IDEMPOTENCY_PARAM, READ, WRITE, TicketOrdering, TicketPagination
 
 # Keys of the pivot format we accept and ignore (other tools' identifiers and dates).
@@ -49,6 +49,8 @@ class PivotTicketSerializer(serializers.Serializer):
     maj = serializers.DateTimeField()
     statut_ent = serializers.ChoiceField(choices=[(s, s) for s in pivot.STATUSES])
     statut_externe = serializers.CharField(allow_null=True)
+    qualification = serializers.DictField(help_text=_(
+        "Extension : la qualification saisie par la chaîne de support (noms de l'API, champs vides omis)."))
 
     def to_representation(self, ticket):
         return pivot.to_pivot(ticket)
@@ -78,6 +80,7 @@ class PivotImportSerializer(StrictSerializer):
     maj = _optional(40)
     statut_ent = _optional(40)
     statut_externe = _optional(80)
+    qualification = QualificationSerializer(required=False, help_text=_("Extension : appliquée à l'ouverture seulement."))
 
     def to_internal_value(self, data):
         if isinstance(data, dict):

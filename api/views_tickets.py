@@ -3,6 +3,7 @@
 
 import re
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -14,8 +15,8 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from directory.models import Desk, School
-from tickets import selectors, services, workflow
+from directory.models import Desk, Resource, School, User
+from tickets import opening, selectors, services, workflow
 from tickets.models import Ticket
 from tickets.permissions import available_transitions
 from tickets.workflow import Input
@@ -128,10 +129,37 @@ class TicketListView(_TicketBase):
         school = School.objects.filter(uai=data.pop("school")).first()
         if school is None:
             raise serializers.ValidationError({"school": [_("Aucune école avec cet UAI.")]})
-        ticket = services.open_ticket(actor=request.user, school=school, via="api", **data)
+        opening.check_may_open(request.user, school)  # 403 before saying anything about its people
+        if "on_behalf_of" in data:
+            data["on_behalf_of"] = _school_account(school, data["on_behalf_of"])
+        if beneficiary := data.pop("beneficiary", None):
+            data.update(beneficiary_name=beneficiary["name"], beneficiary_kind=beneficiary["kind"], contact=beneficiary["contact"])
+        if "resource" in data:
+            data["resource"] = Resource.objects.filter(slug=data["resource"]).first()
+            if data["resource"] is None:
+                raise serializers.ValidationError({"resource": [_("Aucune ressource avec cet identifiant.")]})
+        try:
+            ticket = services.open_ticket(actor=request.user, school=school, via="api", **data)
+        except DjangoValidationError as exc:
+            if beneficiary and "contact" in getattr(exc, "error_dict", {}):  # the contact came inside `beneficiary`
+                raise serializers.ValidationError({"beneficiary.contact": exc.message_dict["contact"]}) from None
+            raise
         response = self.respond(ticket, status.HTTP_201_CREATED)
         response["Location"] = request.build_absolute_uri(f"{request.path}{ticket.reference}/")
         return response
+
+
+def _school_account(school, value: str):
+    """The account of `school` named by username or number; 400 on `on_behalf_of` otherwise (an
+    unknown name and someone of another school get the same answer: nothing is said of anyone)."""
+    accounts = User.objects.filter(is_active=True)
+    found = accounts.filter(pk=int(value)).first() if value.isdigit() and len(value) < 12 else None
+    found = found or accounts.filter(username=value).first()
+    if found is None or not opening.opener(found, school).own:
+        raise serializers.ValidationError({"on_behalf_of": [
+            _("Aucun compte de l'école %(uai)s ne correspond à « %(value)s ».") % {"uai": school.uai, "value": value[:150]}
+        ]})
+    return found
 
 
 class TicketDetailView(_TicketBase):
@@ -168,7 +196,8 @@ class TicketCommentsView(_TicketBase):
     @extend_schema(operation_id="tickets_comments_list", responses={200: ts.CommentSerializer(many=True)})
     def get(self, request, reference):
         ticket = self.ticket(reference)
-        return Response(ts.CommentSerializer(selectors.comments_for(request.user, ticket), many=True).data)
+        comments = selectors.with_audiences(selectors.comments_for(request.user, ticket))
+        return Response(ts.CommentSerializer(comments, many=True).data)
 
     @extend_schema(operation_id="tickets_comments_create", request=ts.CommentCreateSerializer,
                    parameters=[IDEMPOTENCY_PARAM], responses={201: ts.CommentSerializer})
@@ -190,7 +219,8 @@ class TicketEventsView(_TicketBase):
                    summary="Historique (événements) du ticket")
     def get(self, request, reference):
         ticket = self.ticket(reference)
-        return Response(ts.EventSerializer(selectors.timeline_for(request.user, ticket), many=True).data)
+        events = selectors.with_audiences(selectors.timeline_for(request.user, ticket))
+        return Response(ts.EventSerializer(events, many=True).data)
 
 
 class TicketAttachmentsView(_TicketBase):
@@ -215,7 +245,7 @@ class TicketAttachmentsView(_TicketBase):
         serializer.is_valid(raise_exception=True)
         attachment = attachments.add_attachment(
             ticket, actor=request.user, expected_version=version, upload=serializer.validated_data["file"],
-            public=not serializer.validated_data["internal"],
+            public=not serializer.validated_data["internal"], visibility=serializer.validated_data.get("visibility", ""),
         )
         return Response(ts.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 

@@ -51,17 +51,24 @@ def signed_headers(secret: str, webhook_id: str, body: str, at: datetime | None 
     }
 
 
-def _can_see(subscription: WebhookSubscription, ticket) -> bool:
+def _can_see(subscription: WebhookSubscription, ticket, entry=None) -> bool:
+    """The client reads the ticket, and the timeline line the payload tells (its audience:
+    `tickets.access.entries_q` — a vendor's webhook never carries another organisation's note)."""
     if ticket is None:
         return True
+    from tickets.access import may_read_entry
     from tickets.selectors import visible_to
 
-    return visible_to(subscription.client.service_user).filter(pk=ticket.pk).exists()
+    user = subscription.client.service_user
+    if entry is not None:
+        return may_read_entry(user, entry)
+    return visible_to(user).filter(pk=ticket.pk).exists()
 
 
-def fan_out(event_type: str, payload: dict, *, ticket=None, source: str | None = None) -> list[WebhookDelivery]:
+def fan_out(event_type: str, payload: dict, *, ticket=None, event=None, source: str | None = None) -> list[WebhookDelivery]:
     """Create the deliveries of one event for every active subscription that wants it and whose
-    client may see the ticket; schedule their first attempt after commit.
+    client may see the ticket (and `event`, the timeline line it tells); schedule their first
+    attempt after commit.
 
     `source` (e.g. the outbox message) makes it idempotent: a replayed event reuses the same
     webhook-id per subscription and creates nothing new."""
@@ -77,7 +84,7 @@ def fan_out(event_type: str, payload: dict, *, ticket=None, source: str | None =
             payload=json.loads(json.dumps(payload, cls=DjangoJSONEncoder)), next_attempt_at=now,
         )
         for sub in subscriptions
-        if event_type in sub.events and _can_see(sub, ticket)
+        if event_type in sub.events and _can_see(sub, ticket, event)
     ]
     with transaction.atomic():
         WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)

@@ -123,6 +123,12 @@ def _people(world) -> dict:
     people["0341301E"]["requesters"] = [person("fictif.sete1", "Hugo", "Blanc", role=Role.REQUESTER, school=s["0341301E"])]
     people["0341301E"]["n0"] = person("fictif.directeur.sete", "Paul", "Mercier", role=Role.AGENT, desk=d["n0-0341301E"])
     people["erun-sete"] = person("fictif.erun.sete", "Marion", "Faure", role=Role.AGENT, desk=d["erun-sete"])
+    # Level 1 is found per school and category (directory.routing): who takes it at each desk.
+    people["n1"] = {
+        "erun-lattes": world.users["erun"], "erun-sete": people["erun-sete"], "gar-montpellier": world.users["gar"],
+        "maguelone-tech": person("fictif.tech.maguelone", "Rémi", "Aubert", role=Role.AGENT, desk=d["maguelone-tech"]),
+        "sete-tech": person("fictif.tech.sete", "Anaïs", "Perrin", role=Role.AGENT, desk=d["sete-tech"]),
+    }
     return people
 
 
@@ -153,6 +159,7 @@ def _story(h: History, school, title, category, service, path):
         return
     yield h.later(school, timezone.now(), rng.randint(15 * 60, H))
     ticket = t.escalate(ticket, actor=n0, reason="Pas de solution à l'école", no_solution_found=True)
+    n1 = h.people["n1"].get(ticket.desk.slug, n1)
     yield h.later(school, timezone.now(), rng.randint(30 * 60, 6 * H) if not slow else rng.randint(18 * H, 30 * H))
     ticket = t.take(ticket, actor=n1)
     if path == "n1_wait":

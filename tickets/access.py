@@ -337,6 +337,16 @@ def is_agent_at_desk(user, ticket, perimeter=None) -> bool:
     return any(g.role == Role.AGENT and g.desk_id == ticket.desk_id for g in perimeter.grants)
 
 
+def is_follower_of(user, ticket, perimeter=None) -> bool:
+    """An agent of a desk the ticket was at before its current one, who still reads it (the desk
+    that escalated keeps following: it reads, comments and hears the vendor's answer)."""
+    if user is None:
+        return False
+    perimeter = perimeter or perimeter_for(user)
+    desks = {g.desk_id for g in perimeter.grants if g.role == Role.AGENT and g.desk_id} - {ticket.desk_id}
+    return bool(desks) and ticket.events.filter(to_desk_id__in=sorted(desks)).exists() and can_view(user, ticket)
+
+
 def is_observer_of(user, ticket, perimeter=None) -> bool:
     perimeter = perimeter or perimeter_for(user)
     return ticket.reached_vendor and covers(perimeter, ticket.school, {Role.OBSERVER})

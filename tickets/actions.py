@@ -312,20 +312,23 @@ def take(t, *, actor, force=False):
 
 
 @action("comment")
-def comment(t, *, actor, body, internal=False):
+def comment(t, *, actor, body, internal=False, visibility=""):
+    """`visibility`: the audience chosen (`tickets.access.chosen_audience`); `internal` (the note
+    checkbox, API `internal: true`) means the chain when no audience is chosen, never public."""
     body = required("body", body, _("message"))
-    from .access import is_agent_at_desk, is_requester_side
+    from .access import chosen_audience, is_agent_at_desk, is_requester_side
 
+    audience, organisation = chosen_audience(actor, t, visibility, internal)
     if (
-        not internal
+        audience == Visibility.PUBLIC
         and t.state == State.WAITING_REQUESTER
         and is_requester_side(actor, t)
         and not is_agent_at_desk(actor, t)
     ):
         # A requester reply to a request for information brings the ticket back to work.
         return Change(payload={"body": body}, instead="answer", then=_comment_row(body))
-    return Change(payload={"body": body}, kind=EventKind.NOTE if internal else EventKind.COMMENTED,
-                  visibility=Visibility.CHAIN if internal else Visibility.PUBLIC, then=_comment_row(body))
+    return Change(payload={"body": body}, kind=EventKind.COMMENTED if audience == Visibility.PUBLIC else EventKind.NOTE,
+                  visibility=audience, organisation=organisation, then=_comment_row(body))
 
 
 @action("request_info")
@@ -354,7 +357,8 @@ def route(t, *, actor, desk, reason):
             % {"level": t.level}
         )
     _move_to(t, target)
-    return Change(payload={"reason": reason, "desk": target.pk}, target=target)
+    # Why it moves is the support chain's business, as for escalate and send_back.
+    return Change(payload={"reason": reason, "desk": target.pk}, target=target, visibility=Visibility.CHAIN)
 
 
 @action("escalate")
@@ -388,7 +392,9 @@ def escalate(t, *, actor, reason="", no_solution_found=None, **qualification):
         )
     level, target = nxt.level, nxt.desk
     _move_to(t, target, level)
-    return Change(target=target, payload={
+    # The message for the next level, the qualification and the routing are the support chain's:
+    # never shown to the requester nor mailed to them.
+    return Change(target=target, visibility=Visibility.CHAIN, payload={
         "reason": (reason or "").strip(), "desk": target.pk, "qualification": changed,
         "routing": nxt.reason, **({"fallback": True} if nxt.fallback else {}),
         "malfunction_proven": t.malfunction_proven, "no_solution_found": t.no_solution_found,
@@ -429,7 +435,7 @@ def send_back(t, *, actor, reason):
             raise GuardFailed(_("Aucun niveau inférieur ne traite cette catégorie : le ticket ne peut pas être renvoyé."))
         assignee_id = None
     t.level, t.desk, t.assignee_id = level, target, assignee_id
-    return {"reason": reason, "desk": target.pk}
+    return Change(payload={"reason": reason, "desk": target.pk}, visibility=Visibility.CHAIN)
 
 
 def _resolved(t, summary):

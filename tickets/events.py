@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import EventKind
@@ -26,6 +27,10 @@ class Audience(StrEnum):
     DESK = "desk"            # the agents of the desk the ticket lands on
     ASSIGNEE = "assignee"    # the agent in charge, when the requester speaks
     MANAGERS = "managers"    # the managers covering the ticket's school
+    # Following a ticket (tickets.outbox says when each is told, see the catalogue's notes):
+    FOLLOWERS = "followers"  # the desks that held it before, told of the vendor's answer
+    OBSERVERS = "observers"  # the formateurs of the school's area, told when it reaches a vendor and of its answer
+    ADMINS = "admins"        # the platform's administrators, told when it lands on a convention's fallback desk
 
 
 AUDIENCE_LABELS = {
@@ -33,6 +38,9 @@ AUDIENCE_LABELS = {
     Audience.DESK: _("le guichet où se trouve la demande"),
     Audience.ASSIGNEE: _("l'agent en charge"),
     Audience.MANAGERS: _("les responsables de l'école"),
+    Audience.FOLLOWERS: _("les guichets qui ont traité la demande"),
+    Audience.OBSERVERS: _("les formateurs du secteur"),
+    Audience.ADMINS: _("les administrateurs de la plateforme"),
 }
 
 
@@ -73,6 +81,11 @@ class Event:
 
 
 R, D, A, M = Audience.REQUESTER, Audience.DESK, Audience.ASSIGNEE, Audience.MANAGERS
+F, O, X = Audience.FOLLOWERS, Audience.OBSERVERS, Audience.ADMINS
+# When the following audiences are told (the vocabulary says who may be; tickets.outbox, when).
+REACHED_VENDOR = _("les formateurs : quand la demande arrive au guichet d'un éditeur")
+FALLBACK = _("les administrateurs : quand la demande arrive au guichet de repli de la convention")
+VENDOR_ANSWER = _("les guichets qui ont traité la demande et les formateurs : quand l'éditeur répond")
 
 
 def _t(kind, name, webhook, audiences=(), **kw) -> Event:
@@ -81,17 +94,18 @@ def _t(kind, name, webhook, audiences=(), **kw) -> Event:
 
 K = EventKind
 EVENTS: tuple[Event, ...] = (
-    _t(K.OPENED, "ticket.opened", "ticket.opened", (R, D)),
+    _t(K.OPENED, "ticket.opened", "ticket.opened", (R, D, O, X), note=format_lazy("{} ; {}", REACHED_VENDOR, FALLBACK)),
     # The first take only (new → in progress) is told to the requester, as "prise en charge".
     _t(K.TAKEN, "ticket.taken", UPDATED, (R,), note=_("le demandeur : la première prise en charge seulement")),
-    _t(K.COMMENTED, "ticket.commented", "ticket.commented", (R, A)),
-    _t(K.NOTE, "ticket.noted", "ticket.commented", public=False),
+    _t(K.COMMENTED, "ticket.commented", "ticket.commented", (R, A, F, O), note=VENDOR_ANSWER),
+    _t(K.NOTE, "ticket.noted", "ticket.commented", (F, O), public=False,
+       note=format_lazy("{} {}", VENDOR_ANSWER, _("(une note pour la chaîne de support)"))),
     _t(K.INFO_REQUESTED, "ticket.info_requested", UPDATED, (R,)),
     _t(K.ANSWERED, "ticket.commented", "ticket.commented", (A,)),
     # Level moves are the support chain's business: the receiving desk is told, not the requester.
-    _t(K.ROUTED, "ticket.routed", UPDATED, (D,)),
-    _t(K.ESCALATED, "ticket.escalated", "ticket.escalated", (D,)),
-    _t(K.SENT_BACK, "ticket.sent_back", "ticket.sent_back", (D,)),
+    _t(K.ROUTED, "ticket.routed", UPDATED, (D, O), public=False, note=REACHED_VENDOR),
+    _t(K.ESCALATED, "ticket.escalated", "ticket.escalated", (D, O, X), public=False, note=format_lazy("{} ; {}", REACHED_VENDOR, FALLBACK)),
+    _t(K.SENT_BACK, "ticket.sent_back", "ticket.sent_back", (D,), public=False),
     _t(K.RESOLVED, "ticket.resolved", "ticket.resolved", (R,)),
     _t(K.CONFIRMED, "ticket.closed", "ticket.closed"),
     _t(K.REOPENED, "ticket.reopened", UPDATED, (D,)),

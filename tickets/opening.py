@@ -155,10 +155,8 @@ class Opening:
     contact: str = ""
 
 
-def check_opening(actor, school: School, *, on_behalf_of=None, beneficiary_name="", beneficiary_kind="",
-                  contact="") -> Opening:
-    """The rule: PermissionDenied (403, naming the school) for who, ValidationError (keyed by
-    field) for what is missing."""
+def check_may_open(actor, school: School) -> Opener:
+    """PermissionDenied (naming the school) unless `actor` may open there at all."""
     op = opener(actor, school)
     if not op.may_open:
         raise PermissionDenied(
@@ -166,6 +164,14 @@ def check_opening(actor, school: School, *, on_behalf_of=None, beneficiary_name=
               "son correspondant ENT et les conseillers pédagogiques, ERUN, équipes académiques et de la collectivité "
               "dont le périmètre la couvre le peuvent.") % {"school": _school_label(school)}
         )
+    return op
+
+
+def check_opening(actor, school: School, *, on_behalf_of=None, beneficiary_name="", beneficiary_kind="",
+                  contact="") -> Opening:
+    """The rule: PermissionDenied (403, naming the school) for who, ValidationError (keyed by
+    field) for what is missing."""
+    op = check_may_open(actor, school)
     name = (beneficiary_name or "").strip()
     kind = (beneficiary_kind or "").strip()
     contact = (contact or "").strip()
@@ -182,7 +188,7 @@ def check_opening(actor, school: School, *, on_behalf_of=None, beneficiary_name=
             % {"school": _school_label(school)},
         )
     if on_behalf_of is not None:
-        if not on_behalf_of.is_active or not school_accounts(school).filter(pk=on_behalf_of.pk).exists():
+        if not on_behalf_of.is_active or not opener(on_behalf_of, school).own:  # of the school (or an administrator)
             raise _refused("on_behalf_of", _("%(person)s n'a pas de compte à l'école %(school)s.")
                            % {"person": on_behalf_of, "school": _school_label(school)})
         return Opening(requester=on_behalf_of, opened_by=actor, contact=contact)

@@ -172,6 +172,11 @@ def enqueue(ticket: Ticket, event: TicketEvent, actor=None) -> list[OutboxMessag
 def _manager_ids(ticket: Ticket) -> set[int]:
     """Managers whose perimeter covers the ticket's school (school, circonscription, académie,
     collectivité or région)."""
+    return _area_ids(ticket, Role.MANAGER)
+
+
+def _area_ids(ticket: Ticket, role) -> set[int]:
+    """People with `role` whose perimeter covers the ticket's school (managers, formateurs)."""
     school = ticket.school
     q = Q(school_id=school.pk) | Q(academie_id=school.academie_id)
     if school.circonscription_id:
@@ -180,12 +185,12 @@ def _manager_ids(ticket: Ticket) -> set[int]:
         q |= Q(collectivite_id=school.collectivite_id)
     if school.academie.region_id:
         q |= Q(region_id=school.academie.region_id)
-    return set(Membership.objects.filter(q, role=Role.MANAGER).values_list("user_id", flat=True).distinct())
+    return set(Membership.objects.filter(q, role=role).values_list("user_id", flat=True).distinct())
 
 
 def webhook_payload(ticket: Ticket, event: TicketEvent, webhook: str, actor_id) -> dict:
     return {
-        "event": webhook, "kind": event.kind, "at": event.at.isoformat(), "public": event.public,
+        "event": webhook, "kind": event.kind, "at": event.at.isoformat(), "public": event.public, "visibility": event.visibility,
         "actor": actor_id, "ticket": ticket_payload(ticket), "data": event.payload,
         "from_state": event.from_state, "to_state": event.to_state,
         "from_level": event.from_level, "to_level": event.to_level,
@@ -203,6 +208,8 @@ def _enqueue(ticket: Ticket, event: TicketEvent, actor=None) -> list[OutboxMessa
             payload={
                 "groups": sorted({f"desk-{d}" for d in (event.from_desk_id, event.to_desk_id, ticket.desk_id) if d}
                                  | {f"ticket-{ticket.pk}"}),
+                # The ticket's state and version only, never an entry's content: every reader of the
+                # ticket may hear it (their page's version stays current), whoever reads the line.
                 "message": live_message(ticket),
             },
         ))
@@ -212,7 +219,7 @@ def _enqueue(ticket: Ticket, event: TicketEvent, actor=None) -> list[OutboxMessa
     for audience, (user_ids, addresses, text, body) in _audiences(ticket, event, entry, actor_id).items():
         user_ids.discard(None)
         if audience != "requester":  # the requester always reads their ticket; others only if the rule says so
-            user_ids, addresses = _readers_only(ticket, user_ids, addresses)
+            user_ids, addresses = _readers_only(ticket, user_ids, addresses, event)
         if user_ids:
             rows.append(OutboxMessage(
                 channel=Channel.IN_APP, event_name=name, ticket=ticket, event=event,
@@ -275,10 +282,11 @@ def _external_mail(ticket: Ticket, event: TicketEvent) -> OutboxMessage:
                          payload={"to": [p["address"]], "subject": subject[:200], "body": body, "external": True})
 
 
-def _readers_only(ticket: Ticket, user_ids: set[int], addresses: set[str]) -> tuple[set[int], set[str]]:
-    """Keep the people who may read the ticket (tickets.access), and the addresses of those only;
-    a desk's shared mailbox goes when its agents may not read it (a breach at a vendor's desk)."""
-    kept = readers_among(ticket, user_ids)
+def _readers_only(ticket: Ticket, user_ids: set[int], addresses: set[str], event=None) -> tuple[set[int], set[str]]:
+    """Keep the people who may read the ticket and the line told (tickets.access: its audience),
+    and the addresses of those only; a desk's shared mailbox goes when its agents may not read it
+    (a breach at a vendor's desk, a note of another organisation)."""
+    kept = readers_among(ticket, user_ids, event)
     if kept == user_ids:
         return kept, addresses
     removed = user_ids - kept
@@ -334,6 +342,74 @@ def _audiences(ticket: Ticket, event: TicketEvent, entry: events.Event, actor_id
     if Audience.ASSIGNEE in told and ticket.assignee_id and actor_id == ticket.requester_id:
         text, body = for_agents(_assignee_text(ticket, event))
         audiences["assignee"] = ({ticket.assignee_id}, {ticket.assignee.email} if ticket.assignee.email else set(), text, body)
+    audiences.update(_following(ticket, event, told, actor_id, for_agents))
+    return audiences
+
+
+# --- following a ticket: the desks that held it, the area's formateurs, the platform's admins ----
+
+VENDOR_LANDINGS = (EventKind.OPENED, EventKind.ROUTED, EventKind.ESCALATED)
+ANSWERS = (EventKind.COMMENTED, EventKind.NOTE)
+
+
+def landed_at_vendor(event: TicketEvent) -> bool:
+    """The event brought the ticket to a vendor's desk (an escalation, a route, a direct access)."""
+    return event.kind in VENDOR_LANDINGS and event.to_desk_id is not None and event.to_desk.vendor_id is not None
+
+
+def vendor_answered(event: TicketEvent) -> bool:
+    """A comment of a vendor's agent (or API client): written for the vendor's organisation."""
+    return event.kind in ANSWERS and (event.organisation or "").startswith("vendor:")
+
+
+def _held_desks(ticket: Ticket) -> list:
+    """The desks the ticket was at before its current one (its timeline's arrivals)."""
+    from directory.models import Desk
+
+    held = set(ticket.events.exclude(to_desk=None).values_list("to_desk_id", flat=True)) - {ticket.desk_id}
+    return list(Desk.objects.filter(pk__in=sorted(held)).order_by("pk"))
+
+
+def _admin_ids() -> set[int]:
+    from directory.selectors import perimeter_for
+
+    people = get_user_model().objects.filter(Q(is_superuser=True) | Q(memberships__role=Role.ADMIN), is_active=True).distinct()
+    return {person.pk for person in people if perimeter_for(person).everything}
+
+
+def _emails(user_ids) -> set[str]:
+    return set(get_user_model().objects.filter(pk__in=sorted(user_ids)).exclude(email="").values_list("email", flat=True))
+
+
+def _following(ticket: Ticket, event: TicketEvent, told, actor_id, for_agents) -> dict:
+    """Who follows the ticket and is told of this event (Poitiers art. 7: "les formateurs [...]
+    seront informés des remontés de ticket"; issue 14: the desk that escalated hears the vendor's
+    answer; a landing on the fallback desk alerts the administrators). Readers only (see _enqueue)."""
+    audiences = {}
+    answered, landed = vendor_answered(event), landed_at_vendor(event)
+    if Audience.FOLLOWERS in told and answered:
+        ids, addresses = set(), set()
+        for desk in _held_desks(ticket):
+            members, emails = _desk_recipients(desk.pk)
+            ids.update(members)
+            addresses.update({desk.email} if desk.email else emails)
+        ids.discard(actor_id)
+        if ids:
+            text, body = for_agents(_("Réponse de l'éditeur sur une demande que votre guichet a traitée"))
+            audiences["followers"] = (ids, addresses, text, body)
+    if Audience.OBSERVERS in told and (answered or landed):
+        ids = _area_ids(ticket, Role.OBSERVER) - {actor_id}
+        if ids:
+            what = (_("Réponse de l'éditeur sur une demande de votre secteur") if answered
+                    else _("Demande de votre secteur transmise à l'éditeur (%(desk)s)") % {"desk": event.to_desk.name})
+            text, body = for_agents(what)
+            audiences["observers"] = (ids, _emails(ids), text, body)
+    if Audience.ADMINS in told and (event.payload or {}).get("fallback"):
+        ids = _admin_ids() - {actor_id}
+        if ids:
+            text, body = for_agents(_("Demande arrivée au guichet de repli de la convention : orientation à vérifier"))
+            routing = (event.payload or {}).get("routing", "")
+            audiences["admins"] = (ids, _emails(ids), text, f"{body}\n\n{routing}" if routing else body)
     return audiences
 
 

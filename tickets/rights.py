@@ -49,6 +49,8 @@ def holds(right: Right, user, ticket, perimeter) -> bool:
         return access.is_agent_at_desk(user, ticket, perimeter) and ticket.desk.vendor_id is not None
     if right == Right.OBSERVER:
         return access.is_observer_of(user, ticket, perimeter)
+    if right == Right.FOLLOWER:
+        return access.is_follower_of(user, ticket, perimeter)
     raise ValueError(f"unknown right {right!r}")
 
 

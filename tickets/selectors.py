@@ -7,6 +7,7 @@ page costs the same number of queries whatever its size.
 from __future__ import annotations
 
 import operator
+from dataclasses import dataclass
 from functools import reduce
 
 from django.db.models import Count, F, Q, QuerySet
@@ -185,3 +186,104 @@ def unread_notifications(user):
     from .models import Notification
 
     return Notification.objects.filter(user=user, read_at__isnull=True).select_related("ticket")
+
+
+# --- where an escalation or a route would send the ticket (the forms name it before sending) ------
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a move would send the ticket, and why — or why it cannot be offered (`blocked`).
+    `needs_qualification`: the desk is a vendor's and its matrix cell gives no direct access, so
+    the escalating desk must fill the qualification and a proven malfunction (or no solution)."""
+
+    desk: object = None
+    level: int | None = None
+    reason: str = ""
+    fallback: bool = False
+    needs_qualification: bool = False
+    blocked: str = ""
+
+    @property
+    def line(self) -> str:
+        """"Support technique Région Grand Est — réseau et matériel d'un lycée, compétence de la Région"."""
+        return f"{self.desk.name} — {self.reason}" if self.desk is not None else ""
+
+
+def _vendor_refusal(ticket, desk) -> str:
+    """The product's rule a vendor desk never waives (network and hardware), as the guard words it."""
+    from .exceptions import GuardFailed
+    from .qualification import check_ready_for_vendor
+
+    if desk.vendor_id is None:
+        return ""
+    try:
+        check_ready_for_vendor(ticket, direct_access=True)
+    except GuardFailed as exc:
+        return exc.message
+    return ""
+
+
+def escalation_preview(ticket) -> Destination:
+    """The next level's desk for `ticket` as `escalate` would find it (directory.routing.first_route
+    above the ticket's level, with its resource), or why there is none."""
+    from directory.routing import ExternalEditor, Unresolved, first_route, routes_of
+
+    from . import workflow
+
+    if ticket.convention_id is None:
+        return Destination(blocked=_("Aucune convention n'est associée à ce ticket : le niveau supérieur est inconnu."))
+    try:
+        nxt = first_route(routes_of(ticket.convention), ticket.category, ticket.school, above=ticket.level,
+                          resource=ticket.resource)
+    except ExternalEditor as exc:
+        if ticket.resource_id is not None and exc.editor.pk == ticket.resource.editor_id:
+            return Destination(blocked=_(
+                "Au niveau supérieur, la convention désigne l'éditeur %(editor)s, qui n'a pas de guichet dans l'outil : "
+                "utilisez « %(action)s » pour lui transmettre la demande.")
+                % {"editor": exc.editor, "action": workflow.get("forward_external").label})
+        return Destination(blocked=_(
+            "Au niveau supérieur, la convention désigne l'éditeur %(editor)s, qui n'a pas de guichet dans l'outil : "
+            "un administrateur doit lui créer un guichet.") % {"editor": exc.editor})
+    except Unresolved as exc:
+        return Destination(blocked=_("Le niveau supérieur ne peut pas être trouvé : %(why)s") % {"why": exc})
+    if nxt is None:
+        return Destination(blocked=_(
+            "Dans la convention %(convention)s, aucun niveau au-dessus du niveau %(level)s ne traite la catégorie "
+            "« %(category)s ».") % {"convention": ticket.convention.reference, "level": ticket.level,
+                                   "category": ticket.get_category_display()})
+    refusal = _vendor_refusal(ticket, nxt.desk)
+    if refusal:
+        return Destination(desk=nxt.desk, level=nxt.level, reason=nxt.reason, blocked=refusal)
+    direct = bool(nxt.route and nxt.route.direct_access and not nxt.fallback)
+    return Destination(desk=nxt.desk, level=nxt.level, reason=nxt.reason, fallback=nxt.fallback,
+                       needs_qualification=nxt.desk.vendor_id is not None and not direct)
+
+
+def route_preview(ticket) -> dict:
+    """desk pk → Destination for every desk `route` may send the ticket to (the convention's chain
+    at its level): why the matrix names that desk for this school — the cell of the ticket's
+    category first — and whether it would ask the qualification (a vendor's desk)."""
+    from directory.routing import Unresolved, resolve, routes_of
+
+    from .guards import direct_access_to, route_targets
+
+    targets = route_targets(ticket)
+    if not targets:
+        return {}
+    reasons: dict[int, str] = {}
+    routes = [r for r in routes_of(ticket.convention) if r.level == ticket.level and r.handles]
+    for route in sorted(routes, key=lambda r: r.category != ticket.category):
+        try:
+            desk, reason = resolve(route, ticket.school, ticket.resource)
+        except Unresolved:
+            continue
+        reasons.setdefault(desk.pk, reason)
+    spare = ticket.convention.fallback_desk_id
+    found = {}
+    for desk in targets:
+        reason = reasons.get(desk.pk) or (_("guichet de repli de la convention") if desk.pk == spare else _("chaîne de support de la convention"))
+        found[desk.pk] = Destination(
+            desk=desk, level=desk.level, reason=reason, fallback=desk.pk == spare and desk.pk not in reasons,
+            needs_qualification=desk.vendor_id is not None and not direct_access_to(ticket, desk),
+            blocked=_vendor_refusal(ticket, desk))
+    return found

@@ -37,6 +37,7 @@ class Right(StrEnum):
     DESK_AGENT = "desk_agent"        # an agent of the desk the ticket is at
     VENDOR_DESK_AGENT = "vendor_desk_agent"  # an agent of that desk, when it is a vendor's desk
     OBSERVER = "observer"            # a local trainer of the area, once the ticket reached the vendor
+    FOLLOWER = "follower"            # an agent of a desk the ticket was at before (the desk that escalated)
     SYSTEM = "system"                # the platform itself (periodic tasks), no person
 
 
@@ -101,7 +102,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition(
         "comment", _("Répondre ou noter"), _("Votre message est ajouté à la demande."),
-        source=ACTIVE, target=None, who=frozenset({Right.DESK_AGENT, Right.REQUESTER, Right.OBSERVER}),
+        source=ACTIVE, target=None, who=frozenset({Right.DESK_AGENT, Right.REQUESTER, Right.OBSERVER, Right.FOLLOWER}),
         event=EventKind.COMMENTED, denied=_("Vous ne pouvez pas commenter ce ticket."),
         fields=(BODY, Field("internal", Input.BOOL, _("Note interne (invisible du demandeur)"), required=False,
                             right=Right.DESK_AGENT,
@@ -218,7 +219,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition(
         "add_attachment", _("Joindre un fichier"), _("Le fichier est joint à la demande."),
-        source=NOT_TERMINAL, target=None, who=frozenset({Right.DESK_AGENT, Right.REQUESTER, Right.OBSERVER}),
+        source=NOT_TERMINAL, target=None, who=frozenset({Right.DESK_AGENT, Right.REQUESTER, Right.OBSERVER, Right.FOLLOWER}),
         event=EventKind.ATTACHED, denied=_("Vous ne pouvez pas joindre de fichier à ce ticket."),
         wrong_state=_("Le ticket est clos : on ne peut plus y joindre de fichier."), side="", api=False,
     ),

@@ -15,8 +15,7 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from api import webhooks
-from directory.choices import Category
-from directory.models import Resource, SupportRoute, Vendor
+from directory.models import Resource, Vendor
 from api.event_catalogue import END, START, apply, render
 from api.models import WebhookEvent
 from sla.clocks import raise_due_events
@@ -76,10 +75,8 @@ def _scenario(world, ode_desk_http):
     services.add_attachment(t, actor=u["enseignant"], upload=SimpleUploadedFile("capture.png", PNG))
     t = services.update_qualification(t, actor=u["directeur"], **QUALIFICATION)
     t = services.escalate(t, actor=u["directeur"], reason="Pas de solution à l'école")
-    # A second level-1 desk in the convention's chain (network faults), to route to.
-    SupportRoute.objects.create(convention=world.conventions["montpellier"], level=1, category=Category.NETWORK,
-                                desk=world.desks["erun-sete"])
-    t = services.route(t, actor=u["erun"], desk=world.desks["erun-sete"], reason="Relève du réseau")
+    # The commune's desk is the other level-1 desk of the school's chain (network faults).
+    t = services.route(t, actor=u["erun"], desk=world.desks["maguelone-tech"], reason="Relève du réseau")
     t = services.send_back(t, actor=u["admin"], reason="Précisez le navigateur")
     other = new("Même problème de messagerie")
     services.link_duplicate(other, actor=u["directeur"], duplicate_of=t.reference)

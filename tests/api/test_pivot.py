@@ -1,6 +1,7 @@
 """OPEN-ENT-NG support-pivot interop: export, import (open / update, idempotent), perimeter, round trip."""
 
 import base64
+import json
 import threading
 
 import pytest
@@ -65,7 +66,7 @@ def test_export_has_the_pivot_shape_and_vocabulary(world, ode):
     assert set(doc) == {
         "id_ent", "id_externe", "uai", "academie", "collectivite", "demandeur", "attribution", "titre",
         "description", "type_demande", "priorite", "modules", "commentaires", "pj", "creation", "maj",
-        "statut_ent", "statut_externe",
+        "statut_ent", "statut_externe", "qualification",
     }
     assert doc["id_ent"] == ticket.reference and doc["id_externe"] == "ODE-4521"
     assert doc["uai"] == "0341255E" and doc["academie"] == "Académie de Montpellier"
@@ -76,6 +77,30 @@ def test_export_has_the_pivot_shape_and_vocabulary(world, ode):
     assert len(doc["commentaires"]) == 1 and doc["commentaires"][0].endswith("| Transmis à l'éditeur.")
     listed = ode.get("/api/v1/pivot/tickets/").json()["results"]
     assert [d["id_ent"] for d in listed] == [ticket.reference]
+
+
+def test_export_carries_the_qualification_and_only_the_public_entries(world, ode):
+    """The vendor reads the qualification the académie typed before reaching it; an organisation-only
+    note and a chain note never travel in the pivot (only public comments and attachments do)."""
+    ticket = vendor_ticket(world)
+    services.comment(ticket, actor=world.users["erun"], body="Enseignant peu à l'aise", visibility="organisation")
+    services.comment(ticket, actor=world.users["admin"], body="Pour la chaîne", visibility="chain")
+    doc = ode.get(f"/api/v1/pivot/tickets/{ticket.reference}/").json()
+    q = doc["qualification"]
+    assert q["steps_to_reproduce"].startswith("Ouvrir le cahier de textes") and q["users_affected"] == 12
+    assert q["malfunction_proven"] is True and q["first_seen_at"].startswith("2025-01-06T08:30")
+    text = json.dumps(doc, ensure_ascii=False)
+    assert "peu à l'aise" not in text and "Pour la chaîne" not in text
+
+
+def test_import_applies_the_qualification_at_opening(world, school_desk):
+    doc = pivot_doc(qualification={"steps_to_reproduce": "Ouvrir le cahier", "users_affected": 30})
+    response = school_desk.post("/api/v1/pivot/tickets/", doc, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["qualification"] == {"steps_to_reproduce": "Ouvrir le cahier", "users_affected": 30}
+    bad = school_desk.post("/api/v1/pivot/tickets/", pivot_doc(id_ent="X-2", qualification={"users_affected": "trente"}),
+                           format="json")
+    assert bad.status_code == 400 and "qualification.users_affected" in bad.content.decode()
 
 
 def test_a_vendor_never_exports_another_vendors_ticket(world, ode, make_client):

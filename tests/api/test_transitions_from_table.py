@@ -74,7 +74,7 @@ def test_every_api_row_has_an_operation_with_its_generated_input(schema):
 def test_the_documented_field_names_are_the_tables(schema):
     """docs/api.md lists each transition's fields: the clients' names did not change."""
     documented = {
-        "take": set(), "comment": {"body", "internal"}, "request_info": {"body"}, "answer": {"body"},
+        "take": set(), "comment": {"body", "internal", "visibility"}, "request_info": {"body"}, "answer": {"body"},
         "route": {"desk", "reason"}, "escalate": {"reason"} | set(QualificationSerializer().fields),
         "send_back": {"reason"}, "resolve": {"summary"}, "confirm": {"body"}, "reopen": {"reason"},
         "cancel": {"reason", "duplicate_of"}, "link_duplicate": {"duplicate_of", "reason"}, "set_parent": {"parent"},

@@ -7,7 +7,6 @@ import time_machine
 from django.utils import timezone
 
 from directory.choices import Category
-from directory.models import SupportRoute
 from tickets import permissions, services
 from tickets.exceptions import GuardFailed, PermissionDenied
 from tickets.models import State
@@ -27,16 +26,15 @@ def _prepare(name, at_n1, u, open_mtp):
         t = services.request_info(t, actor=u["erun"], body="Précisez ?")
     if name in ("confirm", "reopen"):
         t = services.resolve(t, actor=u["erun"], summary="Fait")
-    if name == "route":
-        # Routing stays inside the convention's support chain: make the neighbour circonscription's
-        # desk part of this convention's matrix (network faults) so the move is legal.
-        SupportRoute.objects.create(convention=t.convention, level=1, category=Category.NETWORK, desk=u["_desks"]["erun-sete"])
+    # Routing stays inside the convention's support chain: the commune's desk (network faults of
+    # its écoles) is the other level-1 desk for this school.
+    commune = u["_desks"]["maguelone-tech"]
     calls = {
         "take": lambda a: services.take(t, actor=a),
         "comment": lambda a: services.comment(t, actor=a, body="Bonjour"),
         "request_info": lambda a: services.request_info(t, actor=a, body="Capture ?"),
         "answer": lambda a: services.answer(t, actor=a, body="Voici"),
-        "route": lambda a: services.route(t, actor=a, desk=u["_desks"]["erun-sete"], reason="Autre circonscription"),
+        "route": lambda a: services.route(t, actor=a, desk=commune, reason="Panne réseau : la commune"),
         "escalate": lambda a: services.escalate(t, actor=a, reason="Expertise"),
         "send_back": lambda a: services.send_back(t, actor=a, reason="Voir avec l'école"),
         "resolve": lambda a: services.resolve(t, actor=a, summary="Réglé"),

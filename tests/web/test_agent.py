@@ -22,7 +22,7 @@ def test_agent_ticket_page_shows_timeline_and_transition_buttons(client, world):
     client.force_login(world.users["erun"])
     html = client.get(reverse("web:ticket", args=[ticket.reference])).content.decode()
     assert "Prendre en charge" in html and "Transmettre au niveau supérieur" in html
-    assert "Interne" in html and "Vu avec la DSI" in html
+    assert "Chaîne de support" in html and "Vu avec la DSI" in html  # an internal note: the support chain's
     # The requester sees the conversation without internal notes nor agent buttons.
     client.force_login(world.users["enseignant"])
     html = client.get(reverse("web:ticket", args=[ticket.reference])).content.decode()

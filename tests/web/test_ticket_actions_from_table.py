@@ -8,7 +8,6 @@ import pytest
 from django import forms
 from django.urls import reverse
 
-from directory.choices import Category
 from tickets import services
 from tickets.guards import route_targets
 from tickets.models import Ticket
@@ -46,6 +45,8 @@ def filled(row, ticket, user, other) -> dict:
             data[key] = "2026-03-02T08:30"
         elif isinstance(field, forms.IntegerField):
             data[key] = 3
+        elif isinstance(field, forms.ChoiceField):  # e.g. a comment's audience: its first (default) choice
+            data[key] = field.choices[0][0]
         elif field.max_length == 20:  # a ticket reference
             data[key] = other.reference
         else:
@@ -62,10 +63,10 @@ def test_the_agent_sees_exactly_the_rows_allowed_with_their_labels(client, world
     erun = world.users["erun"]
     client.force_login(erun)
     allowed = set(available_transitions(erun, ticket))
-    # Route needs another desk of the chain at this level: the demo's Lattes chain has none.
-    assert not route_targets(ticket)
-    expected = [row.name for row in AGENT_ROWS if row.name in allowed and row.name != "route"]
-    assert expected and "take" in expected and "route" in allowed
+    # Route is offered: the school's level-1 chain has the commune's and the GAR desks besides ERUN Lattes.
+    assert route_targets(ticket)
+    expected = [row.name for row in AGENT_ROWS if row.name in allowed]
+    assert expected and "take" in expected and "route" in expected
     assert buttons(client, ticket) == expected
     html = client.get(reverse("web:ticket", args=[ticket.reference])).content.decode()
     for row in AGENT_ROWS:
@@ -76,19 +77,22 @@ def test_the_agent_sees_exactly_the_rows_allowed_with_their_labels(client, world
     assert buttons(client, ticket) == [n for n in expected if n in set(available_transitions(erun, ticket))]
 
 
-def test_route_is_offered_once_the_chain_has_another_desk_at_the_level(client, world):
-    """A form whose required choice has no option is not offered; with a second level-1 desk in
-    the convention's matrix, route appears and lists that desk only."""
+def test_route_is_offered_only_when_the_chain_has_another_desk_at_the_level(client, world):
+    """A form whose required choice has no option is not offered; route lists the desks the
+    school's matrix names at this level (each saying why), never another circonscription's."""
+    from directory.choices import Resolver
     from directory.models import SupportRoute
 
     ticket = at_erun(world)
     client.force_login(world.users["erun"])
-    assert "route" not in buttons(client, ticket)
-    SupportRoute.objects.create(convention=ticket.convention, level=1, category=Category.NETWORK,
-                                desk=world.desks["erun-sete"])
     assert "route" in buttons(client, ticket)
     html = client.get(reverse("web:ticket", args=[ticket.reference])).content.decode()
-    assert "ERUN Sète" in html and "Kosmos" not in html and "Guichet unique académique Nancy-Metz" not in html
+    select = re.search(r'<select name="route-desk".*?</select>', html, re.S).group(0)
+    assert "Commune de Villeneuve-lès-Maguelone" in select and " — " in select
+    assert "ERUN Sète" not in select and "Kosmos" not in select and "Nancy-Metz" not in select
+    # Only the circonscription's cells left at level 1: no other desk, no route button.
+    SupportRoute.objects.filter(convention=ticket.convention, level=1).exclude(resolver=Resolver.CIRCONSCRIPTION).delete()
+    assert "route" not in buttons(client, ticket)
 
 
 @pytest.mark.parametrize("row", AGENT_ROWS, ids=lambda r: r.name)

@@ -13,12 +13,13 @@ from journal.middleware import attachment_by_pk, register
 from tickets import attachments as ticket_attachments
 
 
-def attach_files(ticket, files, actor, public=True):
-    """Attach uploaded files through the tickets service (type checked from content there)."""
+def attach_files(ticket, files, actor, public=True, visibility=""):
+    """Attach uploaded files through the tickets service (type checked from content there), for
+    the audience of the message they came with."""
     from tickets import services
 
     for f in files or ():
-        services.add_attachment(ticket, actor=actor, file=f, public=public)
+        services.add_attachment(ticket, actor=actor, file=f, public=public, visibility=visibility)
 
 
 def with_links(attachments):

@@ -401,17 +401,20 @@ def test_erun_sees_the_ticket_arrive_live_asks_and_escalates_with_qualification(
 
 
 def test_erun_moves_stay_inside_the_conventions_support_chain(product, page_for, shot):
-    """The ERUN is offered no desk outside the Montpellier convention's chain (no « Réorienter »:
-    its chain has no other level-1 desk), and a hand-made request to route the ticket to another
-    convention's vendor desk is refused: the ticket stays where it is, that vendor never reads it."""
+    """The ERUN is offered only the desks the Montpellier matrix names at level 1 for this school
+    (the commune's for network faults, the académie's GAR desk), each saying why; a hand-made
+    request to route the ticket to another convention's vendor desk is refused: the ticket stays
+    where it is, that vendor never reads it."""
     title = unique_title("Emploi du temps absent de l'ENT")
     reference = ticket_at_level(page_for, 1, title)
     erun = page_for("erun")
     erun.goto(f"/demandes/{reference}/")
     page = seen(erun)
     assert heading(erun) == title and "Transmettre au niveau supérieur" in page
-    assert "Réorienter vers un autre guichet" not in page
-    shot(erun, "erun-03-no-route-outside-the-chain")
+    labels = erun.locator("#action-route select option").evaluate_all("os => os.map(o => o.textContent)")
+    assert any("Commune de Villeneuve-lès-Maguelone" in o and " — " in o for o in labels), labels
+    assert not any("Kosmos" in o or "Sète" in o or "Nancy-Metz" in o for o in labels), labels
+    shot(erun, "erun-03-route-inside-the-chain")
     kosmos = product.query("from directory.models import Desk; print(Desk.objects.get(slug='kosmos-vie-scolaire').pk)")
     token = erun.locator("input[name=csrfmiddlewaretoken]").first.input_value()
     version = erun.locator("input[name='escalate-version']").first.input_value()
@@ -647,3 +650,92 @@ def test_admin_opens_the_admin_background_tasks_and_a_french_changelist(product,
     convention = admin.inner_text("#content")
     assert not raw_values(convention), raw_values(convention)
     shot(admin, "admin-04-convention")
+
+
+KOSMOS_AGENT = (
+    "import json; from directory.models import Desk, Membership, User; "
+    "u, _ = User.objects.get_or_create(username='kosmos-parcours', defaults={'first_name': 'Agent', 'last_name': 'Kosmos (fictif)'}); "
+    "u.set_password('demo-ent-2026'); u.save(); "
+    "Membership.objects.get_or_create(user=u, role='agent', desk=Desk.objects.get(slug='kosmos-vie-scolaire')); "
+    "print(json.dumps(u.username))"
+)
+
+
+def test_a_colleges_network_fault_reaches_its_departement_never_the_vendor_and_an_academie_note_stays_inside(
+        product, page_for, shot):
+    """Issue 14: the CPE of collège La Source (Moselle) reports a network fault; the Grand Est matrix
+    skips level 0 for network and names the collectivité competent for a collège — the Département.
+    Its agent reads why, and routes it to the académie's guichet unique (not the network after all);
+    the guichet writes a note for the académie only. The vendor (Kosmos) never sees the ticket, the
+    Département and the CPE never read the académie's note."""
+    cpe = page_for("cpe")
+    cpe.goto("/")
+    cpe.get_by_role("link", name="Signaler un problème").first.click()
+    cpe.wait_for_url("**/signaler/")
+    title = unique_title("Plus de Wi-Fi en salle 12")
+    cpe.get_by_label("Réseau et matériel").check()
+    cpe.get_by_label("En une phrase, que se passe-t-il ?").fill(title)
+    cpe.get_by_label("Détails").fill("Depuis lundi, les tablettes ne se connectent plus au Wi-Fi en salle 12.")
+    cpe.get_by_label("Ma classe ou un groupe").check()
+    cpe.get_by_label("Non, je suis bloqué·e").check()
+    with cpe.expect_navigation(url="**/demandes/ENT-*/"):
+        cpe.get_by_role("button", name="Envoyer ma demande").click()
+    reference = cpe.url.rstrip("/").rsplit("/", 1)[-1]
+    assert title in seen(cpe)
+    assert ticket_state(product, reference) == {"state": "new", "level": 1, "desk": "moselle-tech"}
+    shot(cpe, "routing-01-cpe-reported")
+
+    departement = page_for("collectivite")
+    departement.goto(f"/demandes/{reference}/")
+    page = seen(departement)
+    assert "Transmis à Support technique Département de la Moselle" in page
+    assert "compétence du Département" in page or "Département de la Moselle" in page
+    act(departement, "take")
+    box = departement.locator("#action-route")
+    box.locator("summary").click()
+    select = box.locator("select")
+    labels = select.locator("option").all_inner_texts()
+    assert any("Guichet unique académique Nancy-Metz" in o for o in labels), labels
+    assert not any("Kosmos" in o or "Région" in o for o in labels), labels  # never the vendor, not the lycées' Région
+    select.select_option(label=next(o for o in labels if "Guichet unique académique Nancy-Metz" in o))
+    box.get_by_label("Motif").fill("Le réseau du collège répond : c'est l'ENT qui refuse les tablettes.")
+    with departement.expect_navigation():
+        box.locator("button[type=submit]").click()
+    done(departement)
+    assert ticket_state(product, reference)["desk"] == "guichet-nancy-metz"
+    shot(departement, "routing-02-departement-routed")
+
+    guichet = page_for("guichet")
+    guichet.goto(f"/demandes/{reference}/")
+    seen(guichet)
+    note = f"Collège déjà signalé à la DANE en 2025, ne pas relancer le principal ({uuid.uuid4().hex[:4]})."
+    box = guichet.locator("#action-comment")
+    box.locator("summary").click()
+    box.get_by_label("Message", exact=True).fill(note)
+    audience = box.get_by_label("Qui pourra lire ce message")
+    choice = next(o for o in audience.locator("option").all_inner_texts() if o.startswith("Mon organisation seulement"))
+    assert "Nancy-Metz" in choice
+    audience.select_option(label=choice)
+    with guichet.expect_navigation():
+        box.locator("button[type=submit]").click()
+    done(guichet)
+    assert note in seen(guichet)
+    shot(guichet, "routing-03-academie-note")
+
+    # The Département still follows the ticket it held, without the académie's note.
+    departement.goto(f"/demandes/{reference}/")
+    page = seen(departement)
+    assert "Le réseau du collège répond" in page and note not in page
+    # The CPE reads their request, neither the route's reason nor the note.
+    cpe.goto(f"/demandes/{reference}/")
+    page = seen(cpe)
+    assert title in page and note not in page and "Le réseau du collège répond" not in page
+    # Kosmos, the ENT vendor of the convention: no such ticket for them.
+    kosmos = page_for(product.query(KOSMOS_AGENT))
+    response = kosmos.goto(f"/demandes/{reference}/")
+    assert response.status == 404
+    kosmos.goto("/guichets/")
+    assert reference not in kosmos.inner_text("main")
+    # No e-mail carried the note outside the académie.
+    assert not mails_to(product, "support@example.org", note, timeout=3)
+    assert not mails_to(product, "cpe@example.org", note, timeout=1)

@@ -75,12 +75,17 @@ def _clean(name: str, value):
     return value
 
 
+def may_reach_vendor(t: Ticket) -> bool:
+    """Network and hardware faults never reach a vendor (the product's rule, see below)."""
+    return t.category != Category.NETWORK
+
+
 def check_ready_for_vendor(t: Ticket, *, direct_access: bool = False) -> None:
     """Conventions: only qualified, proven (or unsolved) malfunctions reach the vendor — unless the
     matrix cell that sends the ticket there gives a direct access (`SupportRoute.direct_access`:
     Grand Est's vie scolaire, the Poitiers editor-first model). Network and hardware faults never
     reach a vendor: that is the product's rule, not a convention's."""
-    if t.category == Category.NETWORK:
+    if not may_reach_vendor(t):
         raise GuardFailed(
             _("Les pannes de réseau et de matériel relèvent de la collectivité : elles ne sont jamais transmises à l'éditeur.")
         )

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
@@ -107,6 +108,7 @@ def _aimed(form, name, destination):
         for field in QUALIFICATION_FIELDS:
             if field in form.fields:
                 form.fields[field].required = True
+                form.fields[field].error_messages["required"] = TO_FILL
     if name == "route" and destination is not None and "desk" in form.fields:
         field = form.fields["desk"]
         field.queryset = field.queryset.exclude(pk__in=[pk for pk, d in destination.items() if d.blocked])
@@ -118,10 +120,13 @@ def _aimed(form, name, destination):
             return d.line + (_(" (éditeur : qualification complète exigée)") if d.needs_qualification else "")
 
         field.label_from_instance = label
+        if sum(1 for d in destination.values() if not d.blocked) == 1:
+            field.empty_label = None  # the one desk named above is the choice
     return form
 
 
 STATEMENTS = ("malfunction_proven", "no_solution_found")
+TO_FILL = _lazy("À renseigner pour transmettre à l'éditeur.")
 
 
 def _qualification_errors(form, destination) -> bool:
@@ -132,7 +137,7 @@ def _qualification_errors(form, destination) -> bool:
     data, found = form.cleaned_data, False
     for name in QUALIFICATION_FIELDS:
         if name in form.fields and data.get(name) in (None, "") and name not in form.errors:
-            form.add_error(name, _("À renseigner pour transmettre à l'éditeur."))
+            form.add_error(name, TO_FILL)
             found = True
     if all(name in form.fields for name in STATEMENTS) and not any(data.get(name) for name in STATEMENTS):
         for name in STATEMENTS:
@@ -237,7 +242,7 @@ def _qualification_panel(ticket, reads_chain: bool) -> dict:
     ticket reads them (the requester can correct them). "Dysfonctionnement avéré" and "aucune
     solution trouvée" are the support chain's statements for the vendor rule, written with the
     escalation (a chain entry): only the chain's readers see them, and what is still missing."""
-    from tickets.qualification import FIELD_LABELS
+    from tickets.qualification import FIELD_LABELS, may_reach_vendor
 
     facts = [(FIELD_LABELS[name], getattr(ticket, name)) for name in QUALIFICATION_FIELDS
              if getattr(ticket, name) not in (None, "")]
@@ -247,9 +252,10 @@ def _qualification_panel(ticket, reads_chain: bool) -> dict:
             statements.append(_("Dysfonctionnement avéré (reproduit)"))
         if ticket.no_solution_found:
             statements.append(_("Aucune solution trouvée aux niveaux inférieurs"))
-    missing = [FIELD_LABELS[name] for name in ticket.qualification_missing] if reads_chain else []
+    # What the vendor rule still asks: pointless for a fault that never goes to a vendor.
+    missing = [FIELD_LABELS[name] for name in ticket.qualification_missing] if reads_chain and may_reach_vendor(ticket) else []
     return {"facts": facts, "statements": statements, "missing": missing, "reads_chain": reads_chain,
-            "shown": bool(facts or statements or (reads_chain and ticket.level > 0))}
+            "shown": bool(facts or statements or missing)}
 
 
 @login_required

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from directory.choices import Category
 from directory.models import Convention, Desk
-from directory.routing import ExternalEditor, Unresolved, desk_at, first_route, routes_of
+from directory.routing import ExternalEditor, Unresolved, first_route, routes_of
 
 from . import guards, opening, outbox, workflow
 from .exceptions import Conflict, GuardFailed, PermissionDenied
@@ -417,23 +417,7 @@ def forward_external(t, *, actor, to, message):
 @action("send_back")
 def send_back(t, *, actor, reason):
     reason = required("reason", reason, _("motif du renvoi (information demandée)"))
-    # Back to the desk (and agent) that escalated it here; else the matrix's lower level.
-    arrival = (
-        t.events.filter(to_level=t.level, from_level__lt=t.level, from_desk__isnull=False)
-        .order_by("-id").select_related("from_desk").first()
-    )
-    if arrival is not None:
-        level, target, assignee_id = arrival.from_level, arrival.from_desk, arrival.actor_id
-    else:
-        routes = routes_of(t.convention) if t.convention_id else []
-        target = None
-        for level in range(t.level - 1, -1, -1):
-            target = desk_at(routes, level, t.category, t.school, t.resource)
-            if target is not None:
-                break
-        if target is None:
-            raise GuardFailed(_("Aucun niveau inférieur ne traite cette catégorie : le ticket ne peut pas être renvoyé."))
-        assignee_id = None
+    level, target, assignee_id = guards.lower_desk(t)
     t.level, t.desk, t.assignee_id = level, target, assignee_id
     return Change(payload={"reason": reason, "desk": target.pk}, visibility=Visibility.CHAIN)
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from directory.choices import DeskSpeciality
 from directory.models import Desk
-from directory.routing import Unresolved, cell, chain_desks, resolve, routes_of
+from directory.routing import Unresolved, cell, chain_desks, desk_at, resolve, routes_of
 
 from .exceptions import GuardFailed
 from .qualification import check_ready_for_vendor
@@ -48,9 +48,29 @@ def run(row, ticket, needs: str = "", **context) -> None:
 # --- only the ticket -----------------------------------------------------------------------------
 
 @guard()
-def above_level_0(ticket) -> None:
+def has_lower_level(ticket) -> None:
+    lower_desk(ticket)
+
+
+def lower_desk(ticket):
+    """(level, desk, assignee id) `send_back` returns the ticket to: the desk (and agent) that
+    escalated it here, else the matrix's nearest lower level that handles its category (a cell
+    "level skipped" is passed over); GuardFailed when there is none (level 0, or a Grand Est
+    network fault, which starts at the collectivité)."""
     if ticket.level == 0:
         raise GuardFailed(_("Le ticket est déjà au niveau 0 : il ne peut pas être renvoyé plus bas."))
+    arrival = (
+        ticket.events.filter(to_level=ticket.level, from_level__lt=ticket.level, from_desk__isnull=False)
+        .order_by("-id").select_related("from_desk").first()
+    )
+    if arrival is not None:
+        return arrival.from_level, arrival.from_desk, arrival.actor_id
+    routes = routes_of(ticket.convention) if ticket.convention_id else []
+    for level in range(ticket.level - 1, -1, -1):
+        desk = desk_at(routes, level, ticket.category, ticket.school, ticket.resource)
+        if desk is not None:
+            return level, desk, None
+    raise GuardFailed(_("Aucun niveau inférieur ne traite cette catégorie : le ticket ne peut pas être renvoyé."))
 
 
 @guard()

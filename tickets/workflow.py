@@ -157,7 +157,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "send_back", _("Renvoyer au niveau inférieur"), _("La demande est renvoyée au niveau inférieur."),
         source=WORKING, target=IN_PROGRESS, who=frozenset({Right.DESK_AGENT}), event=EventKind.SENT_BACK,
         denied=_("Seul un agent du guichet où se trouve le ticket peut faire cela."), level=Level.DOWN,
-        fields=(Field("reason", Input.TEXT, _("Ce qui manque (motif du renvoi)")),), guards=("above_level_0",),
+        fields=(Field("reason", Input.TEXT, _("Ce qui manque (motif du renvoi)")),), guards=("has_lower_level",),
     ),
     Transition(
         "resolve", _("Résoudre"), _("La demande est résolue : le demandeur est invité à confirmer."),

@@ -78,3 +78,14 @@ def test_the_qualification_panel_is_read_by_the_vendor_and_the_statements_by_the
     client.force_login(world.users["enseignant"])
     panel = re.search(r'<section[^>]*id="qualification".*?</section>', page(client, ticket), re.S).group(0)
     assert "Ouvrir le cahier" in panel and "Dysfonctionnement avéré" not in panel
+
+
+def test_a_network_fault_that_started_at_the_collectivite_offers_no_send_back(world):
+    """Grand Est skips level 0 for network faults: nothing lower to return it to, no button."""
+    from tickets.permissions import available_transitions
+
+    ticket = services.open_ticket(actor=world.users["cpe"], school=world.schools["0570098X"], title="Wi-Fi coupé",
+                                  description="Salle 12", category="network_hardware", impact=2, urgency=2)
+    ticket = services.take(ticket, actor=world.users["collectivite"])
+    assert "send_back" not in available_transitions(world.users["collectivite"], ticket)
+    assert "resolve" in available_transitions(world.users["collectivite"], ticket)

@@ -2,11 +2,14 @@
 
 import hashlib
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from oauth2_provider.models import get_access_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import BaseScopes
+from oauth2_provider.views import TokenView as DOTTokenView
+from oauthlib.oauth2.rfc6749.errors import UnsupportedGrantTypeError
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
@@ -45,6 +48,24 @@ class TokenValidator(OAuth2Validator):
             get_access_token_model().objects.select_related("application__api_client__service_user")
             .filter(token_checksum=checksum).first()
         )
+
+
+class TokenView(DOTTokenView):
+    """The token endpoint of the one grant the product uses, client credentials. Any other
+    grant_type gets the same answer before anything is checked: the password grant would otherwise
+    tell a right password from a wrong one and feed the sign-in lockout, and DOT's device-code branch
+    answers 500 on a missing field. The server class (OAUTH2_SERVER_CLASS) knows only this grant too."""
+
+    GRANT_TYPE = "client_credentials"
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("grant_type") != self.GRANT_TYPE:
+            error = UnsupportedGrantTypeError()
+            response = HttpResponse(error.json, status=error.status_code, content_type="application/json")
+            response["Cache-Control"] = "no-store"  # RFC 6749 §5.2, as on oauthlib's own answers
+            response["Pragma"] = "no-cache"
+            return response
+        return super().post(request, *args, **kwargs)
 
 
 def _client_of(token):

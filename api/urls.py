@@ -4,12 +4,12 @@ from oauth2_provider import views as oauth2_views
 
 from tickets.workflow import TRANSITIONS
 
-from . import problems, views_pivot, views_sla, views_tickets, views_webhooks
+from . import auth, problems, views_pivot, views_sla, views_tickets, views_webhooks
 
 app_name = "api"
 
 urlpatterns = [
-    path("oauth/token/", oauth2_views.TokenView.as_view(), name="token"),
+    path("oauth/token/", auth.TokenView.as_view(), name="token"),
     path("oauth/revoke/", oauth2_views.RevokeTokenView.as_view(), name="revoke-token"),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

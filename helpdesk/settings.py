@@ -376,6 +376,8 @@ OAUTH2_PROVIDER = {
     "DEFAULT_SCOPES": [],
     "SCOPES_BACKEND_CLASS": "api.auth.ClientScopes",
     "OAUTH2_VALIDATOR_CLASS": "api.auth.TokenValidator",
+    # The client credentials grant alone (api.auth.TokenView refuses the others before this server).
+    "OAUTH2_SERVER_CLASS": "oauthlib.oauth2.BackendApplicationServer",
     "ACCESS_TOKEN_EXPIRE_SECONDS": int(ENV.get("API_TOKEN_SECONDS", "3600")),
     "PKCE_REQUIRED": True,
     # OAuth 2.0 Security BCP (RFC 9700): only client credentials are used; everything else strict.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -490,19 +491,59 @@ def deliver(message: OutboxMessage) -> str:
     return "sent"
 
 
+# Key of an e-mail row's payload: when its mail was handed to the mail server (see send_email).
+HANDED_OVER = "handed_over_at"
+
+
+def message_id(message: OutboxMessage) -> str:
+    """The mail's Message-ID, the same at every delivery of the row, so that receiving systems drop
+    a second copy (a retry after a crash). The row's creation time keeps it unique when a re-created
+    database numbers rows from 1 again."""
+    from django.core.mail.utils import DNS_NAME
+
+    domain = urlsplit(base_url()).hostname or str(DNS_NAME)
+    return f"<outbox-{message.pk}-{int(message.created_at.timestamp())}@{domain}>"
+
+
+def _mark_handed_over(message: OutboxMessage) -> None:
+    # Committed at once, before the row's other bookkeeping: a worker killed after this point leaves a
+    # row that the retry marks sent without mailing again. Killed between the server's acceptance and
+    # this line, the mail goes twice (same Message-ID): at-least-once, see docs/deploy.md.
+    payload = {**message.payload, HANDED_OVER: timezone.now().isoformat()}
+    with transaction.atomic():
+        OutboxMessage.objects.filter(pk=message.pk).update(payload=payload)
+    message.payload = payload
+
+
 def send_email(message: OutboxMessage) -> None:
-    """Send one mail row. A row about a ticket always carries the ticket page's address (the SLA
-    alerts' short text gets it appended here)."""
-    from django.core.mail import send_mail
+    """Send one mail row, unless it was already handed to the mail server. A row about a ticket
+    always carries the ticket page's address (the SLA alerts' short text gets it appended here)."""
+    from django.core.mail import EmailMessage, get_connection
 
     p = message.payload
+    if p.get(HANDED_OVER):
+        logger.info("Outbox mail %s was handed to the mail server at %s: not sent again", message.pk, p[HANDED_OVER])
+        return
     body = p["body"]
     if message.ticket_id and not p.get("external"):  # an external support has no account to open it
         url = ticket_url(message.ticket)
         if url not in body:
             with translation.override(settings.LANGUAGE_CODE):
                 body = f"{body}\n\n" + _("Ouvrir le ticket : %(url)s") % {"url": url}
-    send_mail(p["subject"], body, settings.DEFAULT_FROM_EMAIL, p["to"], fail_silently=False)
+    mail = EmailMessage(p["subject"], body, settings.DEFAULT_FROM_EMAIL, p["to"],
+                        headers={"Message-ID": message_id(message)})
+    # Our own connection: the row is marked as soon as the server accepted the mail, before QUIT,
+    # whose failure then no longer counts as a failed delivery (which would mail it again).
+    connection = get_connection(fail_silently=False)
+    connection.open()
+    try:
+        connection.send_messages([mail])
+        _mark_handed_over(message)
+    finally:
+        try:
+            connection.close()
+        except Exception as exc:  # noqa: BLE001 — the mail is accepted (or the send's error is raised)
+            logger.warning("Outbox mail %s: closing the mail server connection failed: %s", message.pk, exc)
 
 
 def create_notifications(message: OutboxMessage) -> None:

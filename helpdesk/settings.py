@@ -417,16 +417,18 @@ HELPDESK = {
 }
 
 # --- Login throttling and lockout (django-axes) -------------------------------------------------
-# Five failures for one account from one address lock that pair for 15 minutes; a success resets.
+# Five failures for one account from one client address lock that pair for 15 minutes (a success
+# resets it); twenty from one client address, whatever the accounts, lock the address (spraying).
+# The client address is the journal's: REMOTE_ADDR, or behind HELPDESK_PROXY_COUNT trusted proxies
+# the address they saw in X-Forwarded-For (no django-ipware: its AXES_IPWARE_* settings did nothing).
 AXES_FAILURE_LIMIT = int(ENV.get("AXES_FAILURE_LIMIT", "5"))
+AXES_IP_FAILURE_LIMIT = int(ENV.get("AXES_IP_FAILURE_LIMIT", "20"))  # read by privacy.lockout
 AXES_COOLOFF_TIME = float(ENV.get("AXES_COOLOFF_HOURS", "0.25"))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "privacy.lockout.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "journal.services.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "privacy/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = HELPDESK["ACCESS_LOG_PROXY_COUNT"] or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if HELPDESK["ACCESS_LOG_PROXY_COUNT"] else ["REMOTE_ADDR"]
-)
 
 LOGGING = {
     "version": 1,

@@ -6,21 +6,36 @@ from .models import WebhookDelivery, WebhookEvent, WebhookSubscription
 
 
 class WebhookSubscriptionSerializer(StrictModelSerializer):
+    """A subscription as listed, read and patched: never its secret (shown once, see below)."""
+
     events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookEvent.choices), allow_empty=False)
-    secret = serializers.SerializerMethodField(help_text=_("Secret de signature (whsec_…), à conserver pour vérifier les signatures."))
 
     class Meta:
         model = WebhookSubscription
-        fields = ["id", "url", "events", "description", "is_active", "secret", "consecutive_failures", "disabled_at", "disabled_reason", "created_at"]
-        read_only_fields = ["id", "secret", "consecutive_failures", "disabled_at", "disabled_reason", "created_at"]
+        fields = ["id", "url", "events", "description", "is_active", "consecutive_failures", "disabled_at", "disabled_reason", "created_at"]
+        read_only_fields = ["id", "consecutive_failures", "disabled_at", "disabled_reason", "created_at"]
+
+    def validate_url(self, value):
+        from .webhooks import destination_error
+
+        error = destination_error(value)
+        if error:
+            raise serializers.ValidationError(error)
+        return value
+
+
+class WebhookSubscriptionSecretSerializer(WebhookSubscriptionSerializer):
+    """The answer of a creation and of rotate-secret only: the one time the secret is shown."""
+
+    secret = serializers.SerializerMethodField(help_text=_("Secret de signature (whsec_…), montré à la création et au "
+                                                           "changement de secret seulement : conservez-le pour vérifier les signatures."))
+
+    class Meta(WebhookSubscriptionSerializer.Meta):
+        fields = [*WebhookSubscriptionSerializer.Meta.fields[:5], "secret", *WebhookSubscriptionSerializer.Meta.fields[5:]]
+        read_only_fields = [*WebhookSubscriptionSerializer.Meta.read_only_fields, "secret"]
 
     def get_secret(self, obj) -> str:
         return obj.secret
-
-    def validate_url(self, value):
-        if not value.lower().startswith(("https://", "http://")):
-            raise serializers.ValidationError(_("Seules les URL http(s) sont acceptées."))
-        return value
 
 
 class WebhookSubscriptionCreateSerializer(WebhookSubscriptionSerializer):

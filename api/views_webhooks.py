@@ -14,6 +14,7 @@ from .serializers import (
     EmptySerializer,
     WebhookDeliverySerializer,
     WebhookSubscriptionCreateSerializer,
+    WebhookSubscriptionSecretSerializer,
     WebhookSubscriptionSerializer,
 )
 
@@ -37,13 +38,14 @@ class WebhookListView(_ClientOnly):
         return Response(WebhookSubscriptionSerializer(self.get_queryset(), many=True).data)
 
     @extend_schema(operation_id="webhooks_create", summary="S'abonner à des événements",
-                   request=WebhookSubscriptionCreateSerializer, responses={201: WebhookSubscriptionSerializer})
+                   request=WebhookSubscriptionCreateSerializer, responses={201: WebhookSubscriptionSecretSerializer})
     @idempotent
     def post(self, request):
         serializer = WebhookSubscriptionCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         subscription = services.subscribe(self.api_client, **serializer.validated_data)
-        return Response(WebhookSubscriptionSerializer(subscription).data, status=status.HTTP_201_CREATED)
+        # The secret is shown here and after rotate-secret only, never in lists or reads.
+        return Response(WebhookSubscriptionSecretSerializer(subscription).data, status=status.HTTP_201_CREATED)
 
 
 class WebhookDetailView(_ClientOnly):
@@ -72,11 +74,11 @@ class WebhookRotateSecretView(_ClientOnly):
     serializer_class = EmptySerializer
 
     @extend_schema(operation_id="webhooks_rotate_secret", summary="Changer le secret de signature",
-                   request=None, responses={200: WebhookSubscriptionSerializer})
+                   request=None, responses={200: WebhookSubscriptionSecretSerializer})
     @idempotent
     def post(self, request, pk):
         subscription = services.rotate_secret(get_object_or_404(self.get_queryset(), pk=pk))
-        return Response(WebhookSubscriptionSerializer(subscription).data)
+        return Response(WebhookSubscriptionSecretSerializer(subscription).data)
 
 
 class DeliveryPagination(CursorPagination):

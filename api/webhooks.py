@@ -6,12 +6,15 @@ retried with exponential backoff for 24 h; a subscription failing repeatedly is 
 owner told.
 """
 
+import http.client
+import ipaddress
 import json
 import logging
 import secrets
-import urllib.error
-import urllib.request
+import socket
+import ssl
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -51,15 +54,21 @@ def signed_headers(secret: str, webhook_id: str, body: str, at: datetime | None 
     }
 
 
-def _can_see(subscription: WebhookSubscription, ticket, entry=None) -> bool:
+def _can_see(subscription: WebhookSubscription, ticket, entry=None, outage_id=None) -> bool:
     """The client reads the ticket, and the timeline line the payload tells (its audience:
-    `tickets.access.entries_q` — a vendor's webhook never carries another organisation's note)."""
+    `tickets.access.entries_q` — a vendor's webhook never carries another organisation's note).
+    An event without a ticket is an outage's: the clients who may list it (`GET /outages/`, the
+    same selector); anything else without a ticket goes to nobody."""
+    user = subscription.client.service_user
     if ticket is None:
-        return True
+        if outage_id is None:
+            return False
+        from sla.selectors import visible_outages
+
+        return visible_outages(user).filter(pk=outage_id).exists()
     from tickets.access import may_read_entry
     from tickets.selectors import visible_to
 
-    user = subscription.client.service_user
     if entry is not None:
         return may_read_entry(user, entry)
     return visible_to(user).filter(pk=ticket.pk).exists()
@@ -67,8 +76,8 @@ def _can_see(subscription: WebhookSubscription, ticket, entry=None) -> bool:
 
 def fan_out(event_type: str, payload: dict, *, ticket=None, event=None, source: str | None = None) -> list[WebhookDelivery]:
     """Create the deliveries of one event for every active subscription that wants it and whose
-    client may see the ticket (and `event`, the timeline line it tells); schedule their first
-    attempt after commit.
+    client may see the ticket (and `event`, the timeline line it tells) or the outage; schedule
+    their first attempt after commit.
 
     `source` (e.g. the outbox message) makes it idempotent: a replayed event reuses the same
     webhook-id per subscription and creates nothing new."""
@@ -76,6 +85,7 @@ def fan_out(event_type: str, payload: dict, *, ticket=None, event=None, source: 
         WebhookSubscription.objects.filter(is_active=True, client__revoked_at__isnull=True)
         .select_related("client__service_user")
     )
+    outage_id = payload.get("id") if ticket is None and event_type.startswith("outage.") else None
     now = timezone.now()
     deliveries = [
         WebhookDelivery(
@@ -84,7 +94,7 @@ def fan_out(event_type: str, payload: dict, *, ticket=None, event=None, source: 
             payload=json.loads(json.dumps(payload, cls=DjangoJSONEncoder)), next_attempt_at=now,
         )
         for sub in subscriptions
-        if event_type in sub.events and _can_see(sub, ticket, event)
+        if event_type in sub.events and _can_see(sub, ticket, event, outage_id)
     ]
     with transaction.atomic():
         WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
@@ -110,15 +120,116 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(conf.webhook_first_delay() * 2 ** max(attempts - 1, 0), 6 * 3600))
 
 
-def _post(url: str, body: str, headers: dict) -> tuple[int | None, str]:
-    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+# --- destinations (SSRF): checked when subscribing, and again at connect time ---------------------
+
+def allow_loopback() -> bool:
+    """HELPDESK["WEBHOOK_ALLOW_LOOPBACK"]: development and tests post to a local receiver."""
+    return bool(settings.HELPDESK.get("WEBHOOK_ALLOW_LOOPBACK", False))
+
+
+def refused_address(ip: str) -> bool:
+    """An address a webhook never reaches: loopback (unless allowed), private, link-local,
+    multicast, reserved, unspecified, shared (CGNAT)… anything not globally routable."""
+    address = ipaddress.ip_address(ip.split("%", 1)[0])
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    if address.is_loopback:
+        return not allow_loopback()
+    return address.is_multicast or address.is_reserved or address.is_unspecified or not address.is_global
+
+
+def _addresses(host: str, port: int) -> list[str]:
+    return [info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+
+
+def _scheme_allowed(scheme: str) -> bool:
+    return scheme == "https" or (scheme == "http" and (settings.DEBUG or allow_loopback()))
+
+
+def destination_error(url: str) -> str | None:
+    """Why `url` may not receive webhooks (a French message for the `url` field), or None."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        return _("Seules les URL http(s) sont acceptées.")
+    if not _scheme_allowed(parts.scheme.lower()):
+        return _("Seules les URL https:// sont acceptées.")
     try:
-        with urllib.request.urlopen(request, timeout=conf.webhook_timeout()) as response:  # noqa: S310 (http(s) only, URLField)  # nosec B310
-            return response.status, ""
-    except urllib.error.HTTPError as exc:
-        return exc.code, f"HTTP {exc.code}"
-    except Exception as exc:  # network errors are failures to retry, never crashes of the worker
-        return None, f"{type(exc).__name__}: {exc}"[:500]
+        host, port = parts.hostname, parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    except ValueError:
+        return _("Port invalide.")
+    if not host:
+        return _("L'URL doit nommer un hôte.")
+    try:
+        addresses = _addresses(host, port)
+    except (socket.gaierror, UnicodeError):
+        # Not resolvable now: accepted; the connection re-checks every attempt.
+        return None
+    if any(refused_address(ip) for ip in addresses):
+        return _("Cette adresse est interne (boucle locale, réseau privé, lien local, multidiffusion ou "
+                 "réservée) : les webhooks ne sont envoyés qu'à des adresses publiques.")
+    return None
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the address checked beforehand, not to a second DNS answer (no rebinding);
+    the Host header still names the URL's host."""
+
+    def __init__(self, host, port, *, ip, timeout):
+        super().__init__(host, port, timeout=timeout)
+        self.ip = ip
+
+    def connect(self):
+        self.sock = socket.create_connection((self.ip, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """The same for TLS: SNI and certificate verification use the URL's host name."""
+
+    def __init__(self, host, port, *, ip, timeout):
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self.ip = ip
+
+    def connect(self):
+        sock = socket.create_connection((self.ip, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+def status_class(code: int) -> str:
+    return f"HTTP {code // 100}xx"
+
+
+def _post(url: str, body: str, headers: dict) -> tuple[int | None, str]:
+    """POST once; the error is a class ("timeout", "HTTP 5xx"…), never what the remote said.
+    Resolve once, refuse if any address is internal, connect to the first one (http.client, not
+    urllib: no redirects followed, no second resolution). No proxy is used."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if not _scheme_allowed(scheme) or not parts.hostname:
+        return None, "destination refused"
+    port = parts.port or (443 if scheme == "https" else 80)
+    try:
+        addresses = _addresses(parts.hostname, port)
+    except (socket.gaierror, UnicodeError):
+        return None, "DNS resolution failed"
+    if not addresses or any(refused_address(ip) for ip in addresses):
+        return None, "destination refused"
+    connection_class = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
+    connection = connection_class(parts.hostname, port, ip=addresses[0], timeout=conf.webhook_timeout())
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        connection.request("POST", path, body=body.encode(), headers=headers)
+        status = connection.getresponse().status   # the body is never read
+        return status, "" if 200 <= status < 300 else status_class(status)
+    except TimeoutError:
+        return None, "timeout"
+    except ConnectionRefusedError:
+        return None, "connection refused"
+    except ssl.SSLError:
+        return None, "TLS error"
+    except (OSError, http.client.HTTPException):   # reset, unreachable, malformed answer…
+        return None, "connection error"
+    finally:
+        connection.close()
 
 
 # Tests replace this to capture requests without a network.
@@ -152,7 +263,8 @@ def attempt(delivery_id: int) -> WebhookDelivery | None:
     ok = status_code is not None and 200 <= status_code < 300
     delivery.attempts += 1
     delivery.last_status_code = status_code
-    delivery.last_error = "" if ok else error or f"HTTP {status_code}"
+    # A status class, never the remote's text (it could echo internal details back to the client).
+    delivery.last_error = "" if ok else status_class(status_code) if status_code is not None else error or "connection error"
     delivery.log = [*delivery.log, {"at": now.isoformat(), "status": status_code, "error": delivery.last_error}]
     if ok:
         delivery.status, delivery.delivered_at, delivery.next_attempt_at = WebhookDelivery.Status.SUCCEEDED, now, None

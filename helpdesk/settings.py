@@ -414,6 +414,9 @@ HELPDESK = {
     # and 7; `forward_external`). The default is a placeholder: set the address the GAR gives the
     # académie's referents (env HELPDESK_GAR_SUPPORT_EMAIL).
     "GAR_SUPPORT_EMAIL": ENV.get("HELPDESK_GAR_SUPPORT_EMAIL", "assistance-gar@example.org"),
+    # Webhooks may target loopback (127.0.0.1, ::1) and plain http: for development and tests only,
+    # so off by default in production (env HELPDESK_WEBHOOK_ALLOW_LOOPBACK; docs/security.md).
+    "WEBHOOK_ALLOW_LOOPBACK": env_bool("HELPDESK_WEBHOOK_ALLOW_LOOPBACK", not PRODUCTION),
 }
 
 # --- Login throttling and lockout (django-axes) -------------------------------------------------

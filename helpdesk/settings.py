@@ -100,6 +100,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
+# Files per web form (a message, a report); with ATTACHMENT_MAX_BYTES it bounds the body the server
+# reads at all (helpdesk/http_limits.py).
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
 WSGI_APPLICATION = "helpdesk.wsgi.application"
 ASGI_APPLICATION = "helpdesk.asgi.application"
 

@@ -15,6 +15,10 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, no_worker, **options):
         from daphne.cli import CommandLineInterface
 
+        from helpdesk.http_limits import install
+
+        install()  # bodies over the caps are refused before they are read
+
         consumer = None
         if settings.HUEY_EMBEDDED_CONSUMER and not no_worker:
             from helpdesk.worker import start_embedded_consumer

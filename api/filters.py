@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, timedelta
 
 import django_filters
@@ -5,6 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import serializers
+
+from core.params import BadParameter, parse_id
 
 from directory.choices import Category, Level
 from directory.validators import normalize_uai
@@ -14,6 +18,7 @@ from tickets.models import Priority, State, Ticket
 # PostgreSQL refuses UTC offsets of 16 hours or more ("time zone displacement out of range");
 # real ones stay within ±14:00.
 MAX_UTC_OFFSET = timedelta(hours=15, minutes=59)
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 
 
 class StorableIsoDateTimeField(IsoDateTimeField):
@@ -54,7 +59,16 @@ class TicketFilter(django_filters.FilterSet):
         fields = []
 
     def filter_desk(self, queryset, name, value):
-        return queryset.filter(desk_id=int(value)) if value.isdigit() else queryset.filter(desk__slug=value)
+        # An id in ASCII digits within the database's range ("²".isdigit() is True, int("²") a
+        # ValueError; 2**63 overflows SQLite), else a slug.
+        if value.isascii() and value.isdigit():
+            try:
+                return queryset.filter(desk_id=parse_id(value, name))
+            except BadParameter as exc:
+                raise serializers.ValidationError({name: exc.message}) from None
+        if not SLUG.fullmatch(value):
+            raise serializers.ValidationError({name: _("Identifiant numérique ou slug de guichet attendu.")})
+        return queryset.filter(desk__slug=value)
 
     def filter_school(self, queryset, name, value):
         return queryset.filter(school__uai=normalize_uai(value))

@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from directory.models import Desk, Resource, School, User
@@ -25,6 +25,7 @@ from . import ticket_serializers as ts
 from .base import ApiView
 from .filters import FilterBackend, TicketFilter
 from .idempotency import idempotent
+from .parsers import JSONParser
 from .problems import ApiProblem, PreconditionFailed, PreconditionRequired
 
 READ, WRITE = ["tickets:read"], ["tickets:write"]

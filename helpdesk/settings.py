@@ -84,6 +84,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # NUL bytes refused before any query; a view's bad parameter is a 400 naming it (core/params.py).
+    "helpdesk.middleware.BadInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "web.middleware.FrenchFirstLocaleMiddleware",  # French unless chosen; the API follows Accept-Language
     "django.middleware.common.CommonMiddleware",
@@ -338,7 +340,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "api.auth.HasScope"],
     "DEFAULT_SCHEMA_CLASS": "api.schema.ProblemAutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttles.ClientRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api_client": ENV.get("API_THROTTLE_RATE", "1200/min")},

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 
+from core.params import date_param, id_param
 from directory.choices import Category, Level, Role
 from directory.models import Academie, Desk
 from directory.selectors import perimeter_for
@@ -88,23 +89,15 @@ class Filters:
 
 
 def parse_filters(params) -> Filters:
+    """The page's filters; a malformed or out-of-range value is a BadParameter (a 400 naming it):
+    the period's day after and its UTC bounds must stay representable."""
     today = timezone.localdate()
-
-    def day(name, default):
-        try:
-            return date.fromisoformat(params.get(name, ""))
-        except ValueError:
-            return default
-
-    def num(name):
-        value = params.get(name, "")
-        return int(value) if value.isdigit() else None
-
-    start = day("du", today - timedelta(days=89))
-    end = day("au", today)
+    start = date_param(params, "du", today - timedelta(days=89))
+    end = date_param(params, "au", today)
     if end < start:
         start, end = end, start
-    return Filters(start, end, num("academie"), num("convention"), num("circonscription"), num("guichet"))
+    ids = [id_param(params, name) for name in ("academie", "convention", "circonscription", "guichet")]
+    return Filters(start, end, *ids)
 
 
 def _scope_q(user) -> Q:

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from core.params import choice_param
 from directory.choices import Category
 from sla import selectors as sla_selectors
 from tickets import selectors as ticket_selectors
@@ -44,6 +45,8 @@ def _desk_for(user, slug):
 @login_required
 def board(request, slug):
     desk = _desk_for(request.user, slug)
+    # Checked here: the selector's isdigit() lets "²" through to int() (a 500).
+    choice_param(request.GET, "priorite", Priority.values)
     qs, counts, sort, known = ticket_selectors.board_tickets(request.user, desk, request.GET)
     page = CountedPaginator(qs, PAGE_SIZE, known).get_page(request.GET.get("page"))
     tickets = list(page.object_list)

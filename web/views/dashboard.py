@@ -1,10 +1,9 @@
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from core import csv_export
 from directory.choices import Role
 from directory.models import Academie, Circonscription, Convention
 from directory.selectors import desks_for, perimeter_for
@@ -47,7 +46,7 @@ def export_csv(request, table):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{table}.csv"'
     response.write("\ufeff")  # BOM: spreadsheet software opens UTF-8 accents correctly
-    writer = csv.writer(response, delimiter=";")
+    writer = csv_export.writer(response, delimiter=";")  # free text such as `service`: no formula
     writer.writerow(t.columns)
     writer.writerows(t.rows)
     return response

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from core.forms import add_service_errors
+from core.params import id_param
 from directory.choices import Category
 from sla.selectors import current_outages
 from tickets import opening
@@ -95,7 +96,7 @@ def similar_open_tickets(user, school_id, limit=5):
 @login_required
 def report_similar(request):
     """htmx fragment: open tickets of the chosen school and ongoing outages, before submitting."""
-    school_id = request.GET.get("school")
+    school_id = id_param(request.GET, "school")
     if school_id and not reporting_schools(request.user).filter(pk=school_id).exists():
         school_id = None
     return render(

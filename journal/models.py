@@ -1,6 +1,7 @@
 """The access journal: who viewed or changed which ticket or personal record, when, from which
 address and through which interface. Append-only: rows are never updated; only the retention purge
-(`journal.services.purge_expired`) removes rows older than the retention period."""
+(`journal.services.purge_expired`) removes rows older than the retention period. The database holds
+the same rule (triggers of migration 0003; see `journal.gate`)."""
 
 from django.conf import settings
 from django.db import models
@@ -38,6 +39,7 @@ class ObjectType(models.TextChoices):
     PERSON = "person", _("Personne")
     BREACH = "breach", _("Violation de données")
     PAGE = "page", _("Page")
+    LIST = "list", _("Liste ou export")
     OTHER = "other", _("Autre")
 
 
@@ -75,6 +77,11 @@ class AccessEntry(models.Model):
     path = models.CharField(_("adresse demandée"), max_length=300, blank=True)
     status_code = models.PositiveSmallIntegerField(_("code de réponse"), null=True, blank=True)
     detail = models.JSONField(_("détail"), default=dict, blank=True)
+    # Bulk reads (lists, boards, exports): rows returned, the page's ticket references (capped,
+    # the rest counted in detail) and the query parameters (free text kept out, values capped).
+    rows = models.PositiveIntegerField(_("lignes"), null=True, blank=True)
+    references = models.JSONField(_("références"), default=list, blank=True)
+    filters = models.JSONField(_("filtres"), default=dict, blank=True)
 
     objects = AccessEntryQuerySet.as_manager()
 

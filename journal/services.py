@@ -1,4 +1,5 @@
-"""Writes of the access journal: `record` (one line per access) and the retention purge."""
+"""Writes of the access journal: `record` (one line per access), `record_bulk_read` (one line per
+list, board or export request) and the retention purge."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from .gate import purge_gate
 from .models import AccessEntry, Action, Interface, ObjectType, Outcome
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,9 @@ def record(
     school_id: int | None = None,
     status_code: int | None = None,
     detail: dict | None = None,
+    rows: int | None = None,
+    references: list | None = None,
+    filters: dict | None = None,
 ) -> AccessEntry:
     """Journal one access. `who` is the request (actor, address, interface read from it) or a user
     (or None for a periodic task)."""
@@ -104,6 +109,9 @@ def record(
         school_id=school_id,
         status_code=status_code,
         detail=detail or {},
+        rows=rows,
+        references=references or [],
+        filters=filters or {},
     )
     if request is not None:
         entry.ip_address = client_ip(request)
@@ -117,13 +125,55 @@ def record(
     return entry
 
 
+# --- bulk reads ---------------------------------------------------------------------------------
+REFERENCES_KEPT = 200
+FILTERS_KEPT = 30
+FILTER_VALUE_LENGTH = 64
+# Query parameters that carry what a person typed (a name, a phone number…): only their length.
+FREE_TEXT_PARAMS = frozenset({"q", "search", "recherche", "texte", "contact", "nom"})
+
+
+def bulk_filters(params) -> dict:
+    """The query parameters of a list request, as the journal keeps them: names and values,
+    values capped, free text replaced by its length, a bounded number of parameters."""
+    kept: dict = {}
+    for name in list(params.keys())[:FILTERS_KEPT]:
+        values = params.getlist(name) if hasattr(params, "getlist") else [params.get(name)]
+        key = str(name)[:FILTER_VALUE_LENGTH]
+        if key.lower() in FREE_TEXT_PARAMS:
+            kept[key] = [f"<texte libre : {len(str(v or ''))} caractères>" for v in values][:5]
+        else:
+            kept[key] = [str(v if v is not None else "")[:FILTER_VALUE_LENGTH] for v in values][:5]
+        if len(kept[key]) == 1:
+            kept[key] = kept[key][0]
+    return kept
+
+
+def record_bulk_read(request, name: str, *, rows: int, references=(), export: bool = False,
+                     params=None, detail: dict | None = None) -> AccessEntry:
+    """One line for a list, board or export request: which one (`name`), its filters, how many
+    rows it returned and which ticket references (those of the page already built: no query)."""
+    refs = [str(r) for r in references if r]
+    extra = dict(detail or {})
+    if len(refs) > REFERENCES_KEPT:
+        extra["references_total"] = len(refs)
+    entry = record(
+        request, Action.EXPORT if export else Action.VIEW, object_type=ObjectType.LIST,
+        object_label=name, rows=rows, references=refs[:REFERENCES_KEPT],
+        filters=bulk_filters(request.GET if params is None else params), detail=extra,
+    )
+    request._journal_recorded = True  # one line per request: the middleware writes no other
+    return entry
+
+
 @transaction.atomic
 def purge_expired(now=None) -> int:
     """Remove journal lines older than the retention period; the purge itself is journaled."""
     now = now or timezone.now()
     days = retention_days()
     cutoff = now - timedelta(days=days)
-    count = AccessEntry.objects.filter(at__lt=cutoff)._purge()
+    with purge_gate(cutoff):  # the database triggers refuse any other DELETE
+        count = AccessEntry.objects.filter(at__lt=cutoff)._purge()
     record(None, Action.CHANGE, interface=Interface.SYSTEM, object_type=ObjectType.OTHER,
            object_label="purge du journal des accès", detail={"deleted": count, "cutoff": cutoff.isoformat(), "retention_days": days})
     log.info("access journal: %s entries older than %s days purged", count, days)

@@ -90,13 +90,11 @@ def test_journal_is_append_only(world, u):
 
 @override_settings(HELPDESK={"ACCESS_LOG_RETENTION_DAYS": 365})
 def test_purge_removes_only_entries_past_retention_and_is_journaled(world, u):
-    old = record(u["erun"], Action.VIEW, u["enseignant"])
-    recent = record(u["erun"], Action.VIEW, u["directeur"])
-    AccessEntry.objects.filter(pk=old.pk).values_list("pk")  # noqa: B018 - rows exist
-    from django.db.models import QuerySet
-
-    QuerySet.update(AccessEntry.objects.filter(pk=old.pk), at=timezone.now() - timedelta(days=366))
-    QuerySet.update(AccessEntry.objects.filter(pk=recent.pk), at=timezone.now() - timedelta(days=364))
+    # Backdated at insertion: the database refuses any UPDATE of a journal line.
+    old = AccessEntry(at=timezone.now() - timedelta(days=366), actor=u["erun"], interface=Interface.WEB, action=Action.VIEW)
+    recent = AccessEntry(at=timezone.now() - timedelta(days=364), actor=u["erun"], interface=Interface.WEB, action=Action.VIEW)
+    old.save()
+    recent.save()
     assert purge_access_journal.call_local() == 1
     assert not AccessEntry.objects.filter(pk=old.pk).exists()
     assert AccessEntry.objects.filter(pk=recent.pk).exists()

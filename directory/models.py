@@ -27,6 +27,28 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
+class OidcIdentity(models.Model):
+    """The identity provider's account (issuer, sub) bound to a directory account at its first
+    sign-in; later sign-ins find the account by this binding only, never by e-mail again."""
+
+    user = models.ForeignKey(User, verbose_name=_("utilisateur"), on_delete=models.CASCADE, related_name="oidc_identities")
+    issuer = models.CharField(_("fournisseur d'identité (iss)"), max_length=255)
+    sub = models.CharField(_("identifiant chez le fournisseur (sub)"), max_length=255)
+    created_at = models.DateTimeField(_("reliée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("identité OpenID Connect")
+        verbose_name_plural = _("identités OpenID Connect")
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "sub"], name="oidc_identity_unique_sub"),
+            # One provider account per person and provider: another sub is refused, not added.
+            models.UniqueConstraint(fields=["user", "issuer"], name="oidc_identity_one_per_issuer"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.issuer}"
+
+
 class RegionAcademique(models.Model):
     code = models.CharField(_("code"), max_length=16, unique=True)
     name = models.CharField(_("nom"), max_length=120)

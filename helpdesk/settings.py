@@ -487,8 +487,13 @@ if OIDC_ENABLED:
     OIDC_RP_SIGN_ALGO = ENV.get("OIDC_RP_SIGN_ALGO", "RS256")
     OIDC_RP_SCOPES = ENV.get("OIDC_RP_SCOPES", "openid email given_name usual_name")
     OIDC_PROVIDER_NAME = ENV.get("OIDC_PROVIDER_NAME", "ProConnect")
+    # The ID token's `iss` must be this one (the `issuer` of the provider's discovery document).
+    OIDC_OP_ISSUER = ENV.get("OIDC_OP_ISSUER", "")
     # Accounts are provisioned in the directory (memberships give the roles): never create here.
     OIDC_CREATE_USER = False
+    # Refusals (unverified e-mail, unknown or staff account, bad token) show the sign-in page.
+    OIDC_CALLBACK_CLASS = "web.oidc.HelpdeskOIDCCallbackView"
+    OIDC_TIMEOUT = int(ENV.get("OIDC_TIMEOUT", "10"))  # seconds per call to the provider
     # Sign-in redirects the browser to the identity provider (CSP form-action).
     from urllib.parse import urlsplit
 

@@ -122,6 +122,18 @@ def _action(request, object_type, status):
     return Action.CHANGE
 
 
+def _as_requested(match, fields) -> str:
+    """A refused request is labelled with what it asked for, never with what the database holds
+    behind it (an attachment's ticket reference, an account's name): the prober reads their own
+    lines in their personal-data export. The object id and school stay, for the target's DPO."""
+    if "reference" in match.kwargs:
+        return str(match.kwargs["reference"])[:20].upper()
+    object_id = fields.get("object_id") or ""
+    if object_id and fields["object_type"] != ObjectType.PAGE:
+        return f"{ObjectType(fields['object_type']).label} n° {object_id}"[:200]
+    return fields.get("object_label", "")
+
+
 def journal_response(request, response) -> None:
     from .services import record
 
@@ -146,6 +158,8 @@ def journal_response(request, response) -> None:
         fields = {"object_type": ObjectType.PAGE, "object_label": match.view_name or request.path[:200]}
     action = _action(request, fields["object_type"], status)
     outcome = Outcome.DENIED if status in DENIED_STATUSES else Outcome.GRANTED
+    if outcome == Outcome.DENIED:
+        fields["object_label"] = _as_requested(match, fields)
     record(request, action, outcome=outcome, status_code=status, **fields)
 
 

@@ -29,7 +29,9 @@ class RetentionPolicy(models.Model):
 
 
 class AnonymisationLog(models.Model):
-    """What was anonymised, when and under which rule (append-only in practice: no admin writes)."""
+    """What was anonymised, when and under which rule (append-only in practice: no admin writes).
+    It names the ticket, never the former requester: a log that kept the way back to the person
+    would make the anonymisation a pseudonymisation."""
 
     ticket = models.OneToOneField("tickets.Ticket", on_delete=models.PROTECT, related_name="anonymisation", verbose_name=_("ticket"))
     at = models.DateTimeField(_("anonymisé le"), default=timezone.now)
@@ -37,7 +39,6 @@ class AnonymisationLog(models.Model):
     fields = models.JSONField(_("champs anonymisés"), default=list)
     comments = models.PositiveIntegerField(_("messages anonymisés"), default=0)
     attachments = models.PositiveIntegerField(_("pièces jointes supprimées"), default=0)
-    former_requester_id = models.PositiveBigIntegerField(_("ancien demandeur (identifiant)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("anonymisation")

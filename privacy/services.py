@@ -2,7 +2,10 @@
 
 - `personal_data(subject)`: everything held about a person (JSON-ready), for the export;
 - `anonymise_expired()`: closed tickets past their convention's retention are anonymised
-  (requester replaced, free text scrubbed, attachments deleted; statistics kept), each logged;
+  (requester replaced, every copy of free text scrubbed or deleted, attachments deleted; statistics
+  kept), each logged without the person;
+- `purge_delivered(before)`: delivered outbox messages and webhook deliveries are deleted after
+  HELPDESK["OUTBOX_RETENTION_DAYS"];
 - `save_breach_report(ticket, actor, **fields)`: the CNIL notification data of a security incident.
 """
 
@@ -31,9 +34,18 @@ ANONYMISED = "[anonymisé]"
 SENTINEL_USERNAME = "personne-anonymisee"
 TICKET_TEXT_FIELDS = ("contact", "beneficiary_name", "description", "steps_to_reproduce", "expected_behaviour", "observed_behaviour",
                       "browser_device", "resolution_summary", "cancel_reason")
-PAYLOAD_TEXT_KEYS = {"body", "reason", "qualification", "changed", "on_behalf_of"}
-
-
+# Payload strings kept by the anonymisation: values the product wrote (enumerations, references,
+# routing reasons, an editor's support address), never a person's typing. Every other string of a
+# timeline payload, an outbox message or a webhook delivery is replaced (deny by default: a key
+# added later is scrubbed until someone says here that it holds no personal data).
+SAFE_PAYLOAD_KEYS = frozenset({
+    "convention", "category", "routing", "to", "address", "content_type", "duplicate_of", "parent", "beneficiary_kind",
+    "visibility", "organisation", "event", "type", "kind", "verb", "at", "from_state", "to_state", "state", "reference",
+    "channel", "groups", "clock", "measure",
+})
+# Numbers that designate the person the ticket is about (an account id).
+PERSON_PAYLOAD_KEYS = frozenset({"on_behalf_of", "requester", "opened_by", "user_ids", "actor"})
+SERVICE_FALLBACK = "Autre"
 # --- who may export whose data -----------------------------------------------------------------
 def may_export(user, subject) -> bool:
     """The person themself; an administrator; a DPO whose perimeter covers the person (their
@@ -149,16 +161,81 @@ def sentinel_user() -> User:
     return user
 
 
-def _scrub_payload(payload: dict) -> dict:
-    return {k: (ANONYMISED if k in PAYLOAD_TEXT_KEYS and v not in (None, "", {}, []) else v) for k, v in payload.items()}
+def scrub(value, key=None):
+    """`value` (a JSON payload) with every string a person may have typed replaced, recursively;
+    numbers and booleans stay (statistics), except those designating a person."""
+    if key in PERSON_PAYLOAD_KEYS and value not in (None, "", [], {}):
+        return ANONYMISED
+    if isinstance(value, dict):
+        return {k: scrub(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(v, key) for v in value]
+    if isinstance(value, str) and value and key not in SAFE_PAYLOAD_KEYS:
+        return ANONYMISED
+    return value
+
+
+def _anonymous_service(service: str) -> str:
+    """A service from a list the product knows stays (statistics by module); free text typed
+    through the API is personal data like any other: it becomes "Autre"."""
+    from directory.models import Resource
+    from sla.models import Service
+    from web.forms import ENT_SERVICES
+
+    known = {str(v) for v, _label in ENT_SERVICES} | set(Service.objects.values_list("name", flat=True)) \
+        | set(Resource.objects.values_list("name", flat=True))
+    return service if service in known else SERVICE_FALLBACK
+
+
+def _move_day_counts(ticket, service: str) -> None:
+    """The dashboard's daily counts are keyed by service: move this ticket's counts to the new
+    value and drop the rows left at zero (they would keep the typed text)."""
+    from sla import rollup
+    from sla.models import DayCount
+
+    before = rollup.snapshot(ticket)
+    outcomes = rollup.clock_results(ticket.pk)
+    rollup.apply(before, outcomes, {**before, "service": service}, outcomes)
+    DayCount.objects.filter(service=ticket.service, count__lte=0).delete()
+
+
+def _scrub_messages(ticket) -> tuple[int, int]:
+    """Every copy of the ticket's data on its way out: delivered outbox rows and webhook deliveries
+    are deleted (their content was a copy; the timeline says what happened), pending ones are
+    scrubbed and not sent (nothing worth sending is left). Returns (deleted, scrubbed)."""
+    from api.models import WebhookDelivery
+    from tickets.models import Notification, OutboxMessage
+
+    pending = OutboxMessage.Status.PENDING
+    rows = OutboxMessage.objects.filter(ticket=ticket)
+    deleted = rows.exclude(status=pending).delete()[0]
+    scrubbed = 0
+    for message in rows.filter(status=pending):
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            payload=scrub(message.payload), status=OutboxMessage.Status.SKIPPED, locked_until=None,
+            last_error="Demande anonymisée avant l'envoi.")
+        scrubbed += 1
+    deliveries = WebhookDelivery.objects.filter(payload__ticket__id=ticket.pk)
+    deleted += deliveries.exclude(status=WebhookDelivery.Status.PENDING).delete()[0]
+    for delivery in deliveries.filter(status=WebhookDelivery.Status.PENDING):
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            payload=scrub(delivery.payload), status=WebhookDelivery.Status.FAILED, next_attempt_at=None,
+            last_error="Demande anonymisée avant l'envoi.")
+        scrubbed += 1
+    Notification.objects.filter(ticket=ticket).delete()  # every user's bell, not only the requester's
+    return deleted, scrubbed
 
 
 @transaction.atomic
 def anonymise_ticket(ticket, *, retention_days: int, now=None) -> AnonymisationLog:
-    """Replace the requester and personal data in free text; keep what statistics need (school,
-    category, levels, desks, dates, priority, SLA clocks). The timeline is append-only for every
-    other writer: anonymisation is its one permitted rewrite (GDPR storage limitation)."""
-    from tickets.models import Attachment, Comment, Notification, Ticket, TicketEvent
+    """Anonymise, not pseudonymise: every copy of what a person typed goes (ticket fields, comments,
+    every text of the timeline's payloads, attachments and their names, outbox messages, webhook
+    deliveries, every user's notifications), the requester and whoever entered the ticket for them
+    become the sentinel, and no row keeps a way back to them (the log included). What statistics
+    need stays (school, category, levels, desks, dates, priority, SLA clocks, known service). The
+    timeline is append-only for every other writer: anonymisation is its one permitted rewrite
+    (GDPR storage limitation)."""
+    from tickets.models import Attachment, Comment, Ticket, TicketEvent
 
     now = now or timezone.now()
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
@@ -168,6 +245,12 @@ def anonymise_ticket(ticket, *, retention_days: int, now=None) -> AnonymisationL
     former = ticket.requester_id
     changes = {f: ANONYMISED for f in TICKET_TEXT_FIELDS if getattr(ticket, f)}
     changes["title"] = f"Demande {ticket.reference} (anonymisée)"
+    if ticket.vendor_reference:
+        changes["vendor_reference"] = ""  # a way to the vendor's copy of the request
+    service = _anonymous_service(ticket.service) if ticket.service else ""
+    if service != ticket.service:
+        _move_day_counts(ticket, service)
+        changes["service"] = service
     Ticket.objects.filter(pk=ticket.pk).update(requester=sentinel, **changes)
     Ticket.objects.filter(pk=ticket.pk, opened_by_id=former).update(opened_by=sentinel)
     comments = Comment.objects.filter(ticket=ticket)
@@ -177,19 +260,22 @@ def anonymise_ticket(ticket, *, retention_days: int, now=None) -> AnonymisationL
     base_update = models.QuerySet.update  # TicketEvent's manager refuses update() to every other writer
     base_update(TicketEvent.objects.filter(ticket=ticket, actor_id=former), actor=sentinel)
     for event in TicketEvent.objects.filter(ticket=ticket).exclude(payload={}):
-        scrubbed = _scrub_payload(event.payload)
+        scrubbed = scrub(event.payload)
         if scrubbed != event.payload:
             base_update(TicketEvent.objects.filter(pk=event.pk), payload=scrubbed)
     n_attachments = 0
-    for attachment in Attachment.objects.filter(ticket=ticket).exclude(file=""):
-        attachment.file.delete(save=False)
+    for attachment in Attachment.objects.filter(ticket=ticket):
+        if attachment.file:
+            attachment.file.delete(save=False)
         uploader = None if attachment.uploaded_by_id == former else attachment.uploaded_by_id
         Attachment.objects.filter(pk=attachment.pk).update(file="", original_name=ANONYMISED, uploaded_by_id=uploader)
         n_attachments += 1
-    Notification.objects.filter(ticket=ticket, user_id=former).delete()
+    _scrub_messages(ticket)
+    # The log keeps the ticket (the rule applied, when, to what: accountability, and what makes the
+    # job idempotent) and counts; never who the requester was — the ticket is anonymous now.
     entry = AnonymisationLog.objects.create(
         ticket=ticket, at=now, retention_days=retention_days, fields=sorted(changes) + ["requester"],
-        comments=n_comments, attachments=n_attachments, former_requester_id=former,
+        comments=n_comments, attachments=n_attachments,
     )
     record(None, Action.ANONYMISE, ticket, Interface.SYSTEM,
            detail={"retention_days": retention_days, "fields": entry.fields, "comments": n_comments, "attachments": n_attachments})
@@ -225,6 +311,30 @@ def anonymise_expired(now=None) -> int:
     if count:
         log.info("retention: %s closed tickets anonymised", count)
     return count
+
+
+def outbox_retention_days() -> int:
+    return int(settings.HELPDESK.get("OUTBOX_RETENTION_DAYS", 90))
+
+
+@transaction.atomic
+def purge_delivered(before) -> int:
+    """Delete the outbox messages and webhook deliveries created before `before` that are done
+    (sent, skipped, abandoned): copies of tickets' data in mails, notifications and webhook bodies,
+    kept a while to diagnose a delivery, then gone — whatever the ticket's state. Pending ones stay
+    (the worker still owes them). Notifications keep their text (the user's bell) without the row."""
+    from api.models import WebhookDelivery
+    from tickets.models import OutboxMessage
+
+    n = OutboxMessage.objects.filter(created_at__lt=before).exclude(status=OutboxMessage.Status.PENDING).delete()[0]
+    n += WebhookDelivery.objects.filter(created_at__lt=before).exclude(status=WebhookDelivery.Status.PENDING).delete()[0]
+    if n:
+        log.info("retention: %s delivered messages purged", n)
+    return n
+
+
+def purge_delivered_expired(now=None) -> int:
+    return purge_delivered((now or timezone.now()) - timedelta(days=outbox_retention_days()))
 
 
 # --- breach notification ------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Periodic anonymisation of closed tickets past their convention's retention (daily, idempotent)."""
+"""Periodic retention jobs (daily, idempotent): anonymisation of closed tickets past their
+convention's retention, purge of delivered outbox messages and webhook deliveries."""
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
@@ -9,3 +10,10 @@ def anonymise_expired_tickets():
     from .services import anonymise_expired
 
     return anonymise_expired()
+
+
+@db_periodic_task(crontab(minute="47", hour="3"), verbose_name="Purge des messages envoyés au terme de leur conservation")
+def purge_delivered_messages():
+    from .services import purge_delivered_expired
+
+    return purge_delivered_expired()

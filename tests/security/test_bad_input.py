@@ -91,3 +91,17 @@ def test_deeply_nested_json_body_is_a_400(api):
     assert "JSON" in response.json()["detail"]
     nested = json.dumps({"title": "x"})
     assert api.post("/api/v1/tickets/", nested, content_type="application/json").status_code == 400  # ordinary 400
+
+
+def test_json_nested_past_the_limit_is_refused_even_when_python_parses_it(api):
+    from api.parsers import MAX_DEPTH
+
+    body = json.dumps({"title": json.loads("[" * MAX_DEPTH + "]" * MAX_DEPTH)})  # 33 levels with the object
+    response = api.post("/api/v1/tickets/", body, content_type="application/json")
+    assert response.status_code == 400 and "JSON" in response.json()["detail"]
+
+
+def test_nul_in_a_json_string_is_refused_naming_the_field(api):
+    response = api.post("/api/v1/tickets/", json.dumps({"title": "a\x00b"}), content_type="application/json")
+    assert response.status_code == 400
+    assert "title" in response.json()["detail"]

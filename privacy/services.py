@@ -161,16 +161,20 @@ def sentinel_user() -> User:
     return user
 
 
-def scrub(value, key=None):
+# A message kept unsent keeps nothing of its recipients either (addresses are persons' too).
+SAFE_MESSAGE_KEYS = SAFE_PAYLOAD_KEYS - {"to", "address"}
+
+
+def scrub(value, key=None, safe=SAFE_PAYLOAD_KEYS):
     """`value` (a JSON payload) with every string a person may have typed replaced, recursively;
     numbers and booleans stay (statistics), except those designating a person."""
     if key in PERSON_PAYLOAD_KEYS and value not in (None, "", [], {}):
         return ANONYMISED
     if isinstance(value, dict):
-        return {k: scrub(v, k) for k, v in value.items()}
+        return {k: scrub(v, k, safe) for k, v in value.items()}
     if isinstance(value, list):
-        return [scrub(v, key) for v in value]
-    if isinstance(value, str) and value and key not in SAFE_PAYLOAD_KEYS:
+        return [scrub(v, key, safe) for v in value]
+    if isinstance(value, str) and value and key not in safe:
         return ANONYMISED
     return value
 
@@ -212,14 +216,14 @@ def _scrub_messages(ticket) -> tuple[int, int]:
     scrubbed = 0
     for message in rows.filter(status=pending):
         OutboxMessage.objects.filter(pk=message.pk).update(
-            payload=scrub(message.payload), status=OutboxMessage.Status.SKIPPED, locked_until=None,
+            payload=scrub(message.payload, safe=SAFE_MESSAGE_KEYS), status=OutboxMessage.Status.SKIPPED, locked_until=None,
             last_error="Demande anonymisée avant l'envoi.")
         scrubbed += 1
     deliveries = WebhookDelivery.objects.filter(payload__ticket__id=ticket.pk)
     deleted += deliveries.exclude(status=WebhookDelivery.Status.PENDING).delete()[0]
     for delivery in deliveries.filter(status=WebhookDelivery.Status.PENDING):
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            payload=scrub(delivery.payload), status=WebhookDelivery.Status.FAILED, next_attempt_at=None,
+            payload=scrub(delivery.payload, safe=SAFE_MESSAGE_KEYS), status=WebhookDelivery.Status.FAILED, next_attempt_at=None,
             last_error="Demande anonymisée avant l'envoi.")
         scrubbed += 1
     Notification.objects.filter(ticket=ticket).delete()  # every user's bell, not only the requester's

@@ -6,12 +6,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import serializers
+from rest_framework import filters, serializers
 
 from core.params import BadParameter, parse_id
 
 from directory.choices import Category, Level
-from directory.validators import normalize_uai
+from directory.validators import normalize_uai, validate_uai
 from tickets.models import Priority, State, Ticket
 
 
@@ -51,7 +51,7 @@ class TicketFilter(django_filters.FilterSet):
     desk = django_filters.CharFilter(method="filter_desk", help_text=_("Identifiant numérique ou slug du guichet."))
     category = django_filters.ChoiceFilter(choices=Category.choices)
     priority = django_filters.TypedChoiceFilter(choices=Priority.choices, coerce=int)
-    school = django_filters.CharFilter(method="filter_school", help_text=_("UAI de l'école."))
+    school = django_filters.CharFilter(method="filter_school", validators=[validate_uai], help_text=_("UAI de l'école."))
     updated_since = StorableIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
@@ -88,3 +88,18 @@ class FilterBackend(DjangoFilterBackend):
         if not any(key.startswith(name) for key in request.query_params for name in names):
             return queryset
         return super().filter_queryset(request, queryset, view)
+
+
+class OrderingFilter(filters.OrderingFilter):
+    """DRF's, but an unknown field is a 400 naming `ordering` (DRF drops it silently: the client
+    would believe its list sorted)."""
+
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        allowed = [name for name, _label in self.get_valid_fields(queryset, view, {"request": request})]
+        unknown = [field for field in fields if field.removeprefix("-") not in allowed]
+        if unknown:
+            raise serializers.ValidationError({self.ordering_param: [
+                _("Tri inconnu : %(bad)s (possibles : %(ok)s ; « - » devant pour l'ordre décroissant).")
+                % {"bad": ", ".join(unknown)[:200], "ok": ", ".join(allowed)}
+            ]})
+        return fields

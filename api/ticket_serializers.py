@@ -8,6 +8,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from directory.choices import BeneficiaryKind, Category, Level
@@ -18,7 +19,7 @@ from tickets.selectors import with_audiences
 from tickets.states import Visibility
 from tickets.workflow import TRANSITIONS, Input
 
-from .base import StrictSerializer
+from .base import StrictBooleanField, StrictCharField, StrictIntegerField, StrictSerializer, StrictSlugField
 
 
 def _iso(value):
@@ -251,7 +252,7 @@ def list_item(t: dict) -> dict:
     }
 
 
-class UaiField(serializers.CharField):
+class UaiField(StrictCharField):
     def to_internal_value(self, data):
         value = normalize_uai(super().to_internal_value(data))
         try:
@@ -263,41 +264,41 @@ class UaiField(serializers.CharField):
 
 class QualificationSerializer(StrictSerializer):
     # Help texts: the web form's labels (web/forms.py), the same words on both sides.
-    steps_to_reproduce = serializers.CharField(required=False, allow_blank=True, max_length=10000,
-                                               help_text=_("Étapes pour reproduire"))
-    expected_behaviour = serializers.CharField(required=False, allow_blank=True, max_length=10000,
-                                               help_text=_("Résultat attendu"))
-    observed_behaviour = serializers.CharField(required=False, allow_blank=True, max_length=10000,
-                                               help_text=_("Résultat observé"))
-    users_affected = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10_000_000,
-                                              help_text=_("Nombre d'utilisateurs concernés"))
+    steps_to_reproduce = StrictCharField(required=False, allow_blank=True, max_length=10000,
+                                         help_text=_("Étapes pour reproduire"))
+    expected_behaviour = StrictCharField(required=False, allow_blank=True, max_length=10000,
+                                         help_text=_("Résultat attendu"))
+    observed_behaviour = StrictCharField(required=False, allow_blank=True, max_length=10000,
+                                         help_text=_("Résultat observé"))
+    users_affected = StrictIntegerField(required=False, allow_null=True, min_value=0, max_value=10_000_000,
+                                        help_text=_("Nombre d'utilisateurs concernés"))
     first_seen_at = serializers.DateTimeField(required=False, allow_null=True,
                                               help_text=_("Constaté pour la première fois le"))
-    browser_device = serializers.CharField(required=False, allow_blank=True, max_length=200,
-                                           help_text=_("Navigateur et appareil"))
-    malfunction_proven = serializers.BooleanField(required=False, help_text=_("Le dysfonctionnement est avéré (reproduit)"))
-    no_solution_found = serializers.BooleanField(required=False, help_text=_("Aucune solution trouvée aux niveaux inférieurs"))
+    browser_device = StrictCharField(required=False, allow_blank=True, max_length=200,
+                                     help_text=_("Navigateur et appareil"))
+    malfunction_proven = StrictBooleanField(required=False, help_text=_("Le dysfonctionnement est avéré (reproduit)"))
+    no_solution_found = StrictBooleanField(required=False, help_text=_("Aucune solution trouvée aux niveaux inférieurs"))
 
 
 class BeneficiarySerializer(StrictSerializer):
     """For whom, when that person has no account: only what the request needs."""
 
-    name = serializers.CharField(max_length=120, help_text=_("Nom et prénom."))
+    name = StrictCharField(max_length=120, help_text=_("Nom et prénom."))
     kind = serializers.ChoiceField(choices=[(v, label) for v, label in BeneficiaryKind.choices if v])
-    contact = serializers.CharField(max_length=200, help_text=_("Téléphone ou courriel, rien d'autre."))
+    contact = StrictCharField(max_length=200, help_text=_("Téléphone ou courriel, rien d'autre."))
 
 
 class TicketCreateSerializer(StrictSerializer):
     school = UaiField(help_text=_("UAI de l'école, ex. 0341255E."))
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=20000)
+    title = StrictCharField(max_length=200)
+    description = StrictCharField(max_length=20000)
     category = serializers.ChoiceField(choices=Category.choices)
-    service = serializers.CharField(required=False, allow_blank=True, max_length=120, default="")
+    service = StrictCharField(required=False, allow_blank=True, max_length=120, default="")
     impact = serializers.ChoiceField(choices=Impact.choices, default=Impact.LOW)
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.MEDIUM)
-    contact = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    contact = StrictCharField(required=False, allow_blank=True, max_length=200, default="")
     qualification = QualificationSerializer(required=False)
-    on_behalf_of = serializers.CharField(
+    on_behalf_of = StrictCharField(
         required=False, max_length=150,
         help_text=_("Identifiant (nom d'utilisateur) ou numéro d'un compte de l'école pour le compte de qui le ticket est "
                     "ouvert : il en devient le demandeur. Pour les agents de circonscription, d'académie, de collectivité "
@@ -306,7 +307,7 @@ class TicketCreateSerializer(StrictSerializer):
     beneficiary = BeneficiarySerializer(
         required=False, help_text=_("Une personne sans compte (un parent d'élève : niveau 0 de l'école seulement).")
     )
-    resource = serializers.SlugField(required=False, help_text=_("Identifiant de la ressource ou du service tiers concerné."))
+    resource = StrictSlugField(required=False, help_text=_("Identifiant de la ressource ou du service tiers concerné."))
 
     def validate(self, attrs):
         if "on_behalf_of" in attrs and "beneficiary" in attrs:
@@ -317,8 +318,8 @@ class TicketCreateSerializer(StrictSerializer):
 class TicketPatchSerializer(QualificationSerializer):
     """Only the vendor's own reference and the qualification fields."""
 
-    vendor_reference = serializers.CharField(required=False, max_length=80)
-    service = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    vendor_reference = StrictCharField(required=False, max_length=80)
+    service = StrictCharField(required=False, allow_blank=True, max_length=120)
     impact = serializers.ChoiceField(choices=Impact.choices, required=False)
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
 
@@ -359,8 +360,8 @@ class CommentSerializer(_EntrySerializer):
 
 
 class CommentCreateSerializer(StrictSerializer):
-    body = serializers.CharField(max_length=20000)
-    internal = serializers.BooleanField(default=False, help_text=_("Note interne, invisible du demandeur (la chaîne de support, sauf si visibility dit l'organisation)."))
+    body = StrictCharField(max_length=20000)
+    internal = StrictBooleanField(default=False, help_text=_("Note interne, invisible du demandeur (la chaîne de support, sauf si visibility dit l'organisation)."))
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False, help_text=VISIBILITY_HELP)
 
     def validate(self, attrs):
@@ -424,7 +425,7 @@ class TransitionsSerializer(serializers.Serializer):
 # --- one input per transition, built from the workflow table ------------------------------------
 
 def _text(label, required=True, max_length=20000):
-    return serializers.CharField(required=required, allow_blank=not required, max_length=max_length, help_text=label)
+    return StrictCharField(required=required, allow_blank=not required, max_length=max_length, help_text=label)
 
 
 def _input_fields(field) -> dict:
@@ -432,12 +433,12 @@ def _input_fields(field) -> dict:
     if field.kind == Input.TEXT:
         return {field.name: _text(field.label, required=field.required)}
     if field.kind == Input.BOOL:
-        return {field.name: serializers.BooleanField(default=False, help_text=field.label)}
+        return {field.name: StrictBooleanField(default=False, help_text=field.label)}
     if field.kind == Input.DESK:
-        return {field.name: serializers.CharField(
+        return {field.name: StrictCharField(
             required=field.required, help_text=format_lazy("{} — {}", field.label, _("Identifiant numérique ou slug du guichet cible.")))}
     if field.kind == Input.TICKET:
-        return {field.name: serializers.CharField(required=field.required, help_text=field.label)}
+        return {field.name: StrictCharField(required=field.required, help_text=field.label)}
     if field.kind == Input.CHOICE:
         return {field.name: serializers.ChoiceField(choices=list(field.choices), required=field.required, help_text=field.label)}
     if field.kind == Input.QUALIFICATION:  # the qualification fields, flat (as PATCH takes them)
@@ -448,11 +449,12 @@ def _input_fields(field) -> dict:
 def transition_input(row) -> type[StrictSerializer]:
     """The input serializer of one transition row; its class name is its OpenAPI component name."""
     name = "".join(part.title() for part in row.name.split("_")) + "TransitionInput"
-    with translation.override(None):  # the docstring (component description) in French, the source language
-        attrs = {"__module__": __name__, "__doc__": str(row.label)}
+    with translation.override(None):  # the component's description in French, the source language
+        description = str(row.label)
+    attrs = {"__module__": __name__, "__doc__": description}
     for field in row.fields:
         attrs.update(_input_fields(field))
-    return type(name, (StrictSerializer,), attrs)
+    return extend_schema_serializer(description=description)(type(name, (StrictSerializer,), attrs))
 
 
 # transition name → its input serializer, one per row of the workflow table with `api=True`.

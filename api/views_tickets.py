@@ -1,6 +1,7 @@
 """Ticket endpoints: thin adapters from HTTP to `tickets.selectors` (reads) and `tickets.services`
 (writes). ETag = the ticket's version; If-Match is required on every write that changes it."""
 
+import copy
 import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -10,29 +11,27 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from directory.models import Desk, Resource, School, User
-from tickets import opening, selectors, services, workflow
+from tickets import opening, qualification, selectors, services, workflow
+from tickets.exceptions import GuardFailed
 from tickets.models import Ticket
 from tickets.permissions import available_transitions
 from tickets.workflow import Input
 
 from . import ticket_serializers as ts
 from .base import ApiView
-from .filters import FilterBackend, TicketFilter
+from .filters import FilterBackend, OrderingFilter, TicketFilter
 from .idempotency import idempotent
 from .parsers import JSONParser
 from .problems import ApiProblem, PreconditionFailed, PreconditionRequired
+from .problems import GuardFailed as GuardFailedProblem
+from .schema import IDEMPOTENCY_PARAM
 
 READ, WRITE = ["tickets:read"], ["tickets:write"]
-IDEMPOTENCY_PARAM = OpenApiParameter(
-    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
-    description=_("Clé unique par opération (UUID conseillé) : un nouvel essai avec la même clé rejoue la première réponse."),
-)
 IF_MATCH_PARAM = OpenApiParameter(
     "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
     description=_("ETag de la dernière lecture du ticket (ex. \"3\")."),
@@ -305,9 +304,31 @@ class TransitionView(_TicketBase):
         serializer = ts.TRANSITION_INPUTS[row.name](data=request.data)
         serializer.is_valid(raise_exception=True)
         service = getattr(services, row.name)
-        ticket = service(ticket, actor=request.user, expected_version=version,
-                         **_service_kwargs(row, serializer.validated_data))
+        try:
+            ticket = service(ticket, actor=request.user, expected_version=version,
+                             **_service_kwargs(row, serializer.validated_data))
+        except GuardFailed as exc:
+            errors = _missing_qualification(exc, ticket, serializer.validated_data)
+            if not errors:
+                raise
+            raise GuardFailedProblem(exc.reason, errors=errors) from None
         return self.respond(ticket)
+
+
+def _missing_qualification(exc, ticket, data) -> list[dict]:
+    """The fields a failed guard asks for when it is the vendor rule's (its prose lists their
+    labels), as `errors[]` with the API's names: the ticket's qualification with this request's."""
+    probe = copy.copy(ticket)
+    try:
+        qualification.apply_qualification(probe, {k: v for k, v in data.items() if k in qualification.INPUTS})
+    except DjangoValidationError:
+        return []
+    missing = probe.qualification_missing
+    labels = ", ".join(str(qualification.FIELD_LABELS[name]) for name in missing)
+    if not missing or labels not in exc.reason:
+        return []
+    message = _("À renseigner pour transmettre le ticket à l'éditeur.")
+    return [{"field": name, "message": message, "code": "required"} for name in missing]
 
 
 def _description(row):

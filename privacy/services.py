@@ -40,7 +40,7 @@ TICKET_TEXT_FIELDS = ("contact", "beneficiary_name", "description", "steps_to_re
 # added later is scrubbed until someone says here that it holds no personal data).
 SAFE_PAYLOAD_KEYS = frozenset({
     "convention", "category", "routing", "to", "address", "content_type", "duplicate_of", "parent", "beneficiary_kind",
-    "visibility", "organisation", "event", "type", "kind", "verb", "at", "from_state", "to_state", "state", "reference",
+    "visibility", "organisation", "event", "type", "kind", "verb", "at", "from_state", "to_state", "state",
     "channel", "groups", "clock", "measure",
 })
 # Numbers that designate the person the ticket is about (an account id).
@@ -275,6 +275,9 @@ def anonymise_ticket(ticket, *, retention_days: int, now=None) -> AnonymisationL
         Attachment.objects.filter(pk=attachment.pk).update(file="", original_name=ANONYMISED, uploaded_by_id=uploader)
         n_attachments += 1
     _scrub_messages(ticket)
+    from sla.models import Clock
+
+    Clock.objects.filter(ticket=ticket).exclude(note="").update(note=ANONYMISED)  # a DPO's note on a legal clock
     # The log keeps the ticket (the rule applied, when, to what: accountability, and what makes the
     # job idempotent) and counts; never who the requester was — the ticket is anonymous now.
     entry = AnonymisationLog.objects.create(

@@ -28,6 +28,13 @@ EN = {
         "An API client belongs to a vendor or to a desk, exactly one of them.",
     "Les abonnements webhook appartiennent à un client d'API : authentifiez-vous avec un jeton OAuth2.":
         "Webhook subscriptions belong to an API client: authenticate with an OAuth2 token.",
+    # strict JSON types, ordering, guard fields
+    "Une chaîne de caractères est attendue.": "A string is expected.",
+    "true ou false attendu.": "true or false expected.",
+    "Un nombre entier est attendu.": "An integer is expected.",
+    "Tri inconnu : %(bad)s (possibles : %(ok)s ; « - » devant pour l'ordre décroissant).":
+        "Unknown ordering: %(bad)s (possible: %(ok)s; a leading “-” for descending order).",
+    "À renseigner pour transmettre le ticket à l'éditeur.": "Required to hand the ticket over to the vendor.",
     # idempotency
     "Cette clé d'idempotence a déjà servi pour une autre requête ; utilisez une nouvelle clé.":
         "This idempotency key was already used for another request; use a new key.",

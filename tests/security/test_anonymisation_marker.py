@@ -20,6 +20,7 @@ from privacy import services as privacy
 from privacy.models import AnonymisationLog
 from privacy.tasks import anonymise_expired_tickets
 from sla import rollup
+from sla import services as sla
 from tests.api.conftest import captured, make_client  # noqa: F401 — fixtures
 from tickets import outbox, services
 from tickets.models import Notification, OutboxMessage, Ticket
@@ -129,6 +130,9 @@ def _parent_request(world):
                              contact=CONTACT, resource=resource)
     t = services.escalate(services.take(t, actor=u["directeur"]), actor=u["directeur"], reason=f"Ressource tierce : {NAME}")
     t = services.forward_external(t, actor=u["erun"], to="editor", message=f"Transmis pour {NAME}")
+    # The request was a data-subject request received by the wrong party: the DPO's 8-day clock.
+    clock = sla.declare_misdirected_request(t, actor=u["dpo"], note=f"Demande d'effacement de {NAME}")
+    sla.record_legal_notice(clock, actor=u["dpo"], recipient=f"DPD, pour {NAME}", reference=f"Réf. {NAME}")
     return services.cancel(t, actor=u["erun"], reason=f"Annulée : {NAME}")
 
 

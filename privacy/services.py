@@ -272,7 +272,8 @@ def anonymise_ticket(ticket, *, retention_days: int, now=None) -> AnonymisationL
         if attachment.file:
             attachment.file.delete(save=False)
         uploader = None if attachment.uploaded_by_id == former else attachment.uploaded_by_id
-        Attachment.objects.filter(pk=attachment.pk).update(file="", original_name=ANONYMISED, uploaded_by_id=uploader)
+        # The content's hash goes too: whoever holds the file could prove it was sent here.
+        Attachment.objects.filter(pk=attachment.pk).update(file="", original_name=ANONYMISED, sha256="", uploaded_by_id=uploader)
         n_attachments += 1
     _scrub_messages(ticket)
     from sla.models import Clock

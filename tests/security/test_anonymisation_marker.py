@@ -2,6 +2,7 @@
 the real services, is found nowhere — no text or JSON column of any table, no stored file — once the
 retention job ran; and no table links the ticket to its former requester."""
 
+import hashlib
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -28,7 +29,9 @@ from tickets.models import Notification, OutboxMessage, Ticket
 NAME = "MARQUEUR-Zoé-Dupont-0612345678"
 # A person without an account is reached by a phone number or an address only (tickets.opening).
 CONTACT = "zoe.marqueur-dupont-0612345678@example.org"
-NEEDLES = ("marqueur", "0612345678")
+CONTENT = f"Certificat de {NAME}, joindre au {CONTACT}".encode()
+# The content's hash proves, to whoever holds the file, that it was sent: it goes too.
+NEEDLES = ("marqueur", "0612345678", hashlib.sha256(CONTENT).hexdigest())
 
 
 def _text_fields(model):
@@ -79,7 +82,7 @@ def deliver_everything():
 
 
 def _attach(ticket, actor, **kwargs):
-    upload = ContentFile(f"Certificat de {NAME}, joindre au {CONTACT}".encode(), name=f"{NAME}.txt")
+    upload = ContentFile(CONTENT, name=f"{NAME}.txt")
     return services.add_attachment(ticket, actor=actor, upload=upload, **kwargs)
 
 

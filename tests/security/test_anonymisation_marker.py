@@ -12,6 +12,7 @@ import time_machine
 from django.apps import apps
 from django.core.files.base import ContentFile
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from api import webhooks
@@ -24,7 +25,7 @@ from sla import rollup
 from sla import services as sla
 from tests.api.conftest import captured, make_client  # noqa: F401 — fixtures
 from tickets import outbox, services
-from tickets.models import Notification, OutboxMessage, Ticket
+from tickets.models import Attachment, Notification, OutboxMessage, Ticket
 
 NAME = "MARQUEUR-Zoé-Dupont-0612345678"
 # A person without an account is reached by a phone number or an address only (tickets.opening).
@@ -79,6 +80,18 @@ def deliver_everything():
     outbox.deliver_pending()
     for pk in webhooks.due_ids():
         webhooks.attempt(pk)
+
+
+def read_everything(client, admin, api, closed, cancelled):
+    """Pages and API reads of both tickets (an administrator; the vendor through its client), and
+    the attachments' downloads: what the access journal records."""
+    client.force_login(admin)
+    for t in (closed, cancelled):
+        assert client.get(reverse("web:ticket", args=[t.reference])).status_code == 200
+        for attachment in Attachment.objects.filter(ticket=t):
+            assert client.get(reverse("tickets:attachment-download", args=[attachment.pk])).status_code == 200
+    for path in ("", "events/", "comments/"):
+        assert api.get(f"/api/v1/tickets/{closed.reference}/{path}").status_code == 200, path
 
 
 def _attach(ticket, actor, **kwargs):
@@ -139,7 +152,7 @@ def _parent_request(world):
     return services.cancel(t, actor=u["erun"], reason=f"Annulée : {NAME}")
 
 
-def test_no_copy_of_the_marker_survives_the_retention_job(world, media, make_client, captured, settings):  # noqa: F811
+def test_no_copy_of_the_marker_survives_the_retention_job(world, client, media, make_client, captured, settings):  # noqa: F811
     settings.HELPDESK = {**settings.HELPDESK, "TICKET_RETENTION_DAYS": 365}
     _c, ode = make_client(vendor="ode")
     assert ode.post("/api/v1/webhooks/", {"url": "https://vendor.example/hook", "events": list(WebhookEvent.values)},
@@ -157,6 +170,7 @@ def test_no_copy_of_the_marker_survives_the_retention_job(world, media, make_cli
     assert {r.split(".")[0] for r in before} >= {"tickets_ticket", "tickets_comment", "tickets_ticketevent", "tickets_outboxmessage",
                                                  "tickets_notification", "tickets_attachment", "api_webhookdelivery"}, before
     assert marker_files(media)
+    read_everything(client, world.users["admin"], ode, closed, cancelled)  # the access journal's lines exist too
     # Messages still pending at the job (a mail server down, a dead vendor endpoint…).
     mails = OutboxMessage.objects.filter(ticket=closed, channel="email")
     mail_to_requester = [m.pk for m in mails if requester.email in m.payload["to"]]
@@ -172,6 +186,11 @@ def test_no_copy_of_the_marker_survives_the_retention_job(world, media, make_cli
         # The dashboard's counts moved with the service the job replaced (still in step with the tickets).
         expected, stored = rollup.compute(), rollup.stored()
         assert {k: n for k, n in expected.items() if n} == {k: n for k, n in stored.items() if n}
+
+    # The anonymised tickets still show, with their whole timeline, in the web UI and the API; their
+    # attachments are gone (rows and files), not listed as links that would fail.
+    assert not Attachment.objects.filter(ticket__in=[closed, cancelled]).exists()
+    read_everything(client, world.users["admin"], ode, closed, cancelled)
 
     # Anonymisation, not pseudonymisation: nothing ties the tickets to the former requester.
     for t in (closed, cancelled):
@@ -216,8 +235,6 @@ def test_delivered_messages_are_purged_after_their_retention_pending_ones_stay(w
 def test_the_access_journal_does_not_keep_an_attachment_name(world, client, media, settings):
     """The journal is append-only and keeps who read what (its own retention): the attachment's
     name, a text the person chose, must not be what it keeps."""
-    from django.urls import reverse
-
     settings.HELPDESK = {**settings.HELPDESK, "TICKET_RETENTION_DAYS": 365}
     u = world.users
     t = services.open_ticket(actor=u["enseignant"], school=world.schools["0341255E"], title="Pièce jointe", description="x",

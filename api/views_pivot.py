@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from journal.services import record_bulk_read
 from tickets.models import Ticket
 
 from . import pivot
@@ -131,6 +132,7 @@ class PivotTicketListView(_PivotBase):
                    responses={200: PivotTicketSerializer(many=True)})
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        record_bulk_read(request, "api:pivot-tickets", page, export=True)
         return self.get_paginated_response(PivotTicketSerializer(page, many=True).data)
 
     @extend_schema(operation_id="pivot_tickets_import", summary="Importer (ouvrir ou mettre à jour) un ticket support-pivot",

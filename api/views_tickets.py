@@ -16,6 +16,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from directory.models import Desk, Resource, School, User
+from journal.services import record_bulk_read
 from tickets import opening, qualification, selectors, services, workflow
 from tickets.exceptions import GuardFailed
 from tickets.models import Ticket
@@ -117,6 +118,7 @@ class TicketListView(_TicketBase):
                    responses={200: ts.TicketListItemSerializer(many=True)})
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        record_bulk_read(request, "api:tickets", page)
         return self.get_paginated_response([ts.list_item(t) for t in page])
 
     @extend_schema(operation_id="tickets_create", summary="Ouvrir un ticket", parameters=[IDEMPOTENCY_PARAM],

@@ -41,8 +41,14 @@ def install_sqlite_flush_gate() -> None:
     """`flush` (TransactionTestCase, `manage.py flush`) empties every table with DELETE on SQLite:
     it opens the gate for everything around its own statements, in its own transaction.
     PostgreSQL flushes with TRUNCATE, which row triggers do not see."""
-    from django.db.backends.sqlite3.operations import DatabaseOperations
+    from django.conf import settings
 
+    if not any("sqlite3" in db.get("ENGINE", "") for db in settings.DATABASES.values()):
+        return
+    # Through the backend's base module: importing `operations` first is a circular import.
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    DatabaseOperations = DatabaseWrapper.ops_class
     original = DatabaseOperations.sql_flush
     if getattr(original, "journal_gate", False):
         return

@@ -3,7 +3,9 @@ Django) says whether the request read or changed a ticket, an attachment or a pe
 
 - registered object URLs (ticket pages and API endpoints, attachment downloads, privacy pages):
   one line per request, granted or denied (401/403/404 — attempts from outside the perimeter);
-- the admin's object pages (change/delete/history of any model) and its journal search;
+- the admin's object pages (change/delete/history of any model), its journal search and its lists
+  of tickets and of people (bulk reads, like the API lists, boards and exports that call
+  `services.record_bulk_read` themselves);
 - any other 403 answered to a signed-in person: one "denied" line.
 Other apps add their object URLs with `register(view_name, resolver)`.
 """
@@ -134,6 +136,23 @@ def _as_requested(match, fields) -> str:
     return fields.get("object_label", "")
 
 
+def _admin_changelist(request, response, match) -> bool:
+    """The admin's lists of tickets and of people: one bulk-read line with the page's rows."""
+    from .services import record_bulk_read
+
+    user_list = "{}_changelist".format(_user_label().lower().replace(".", "_"))
+    if match.url_name not in ("tickets_ticket_changelist", user_list):
+        return False
+    cl = (getattr(response, "context_data", None) or {}).get("cl")
+    if cl is None:
+        return False  # a redirect (unknown filter) or a refusal: the generic rules apply
+    page = list(cl.result_list)  # already evaluated by the rendering: no query
+    references = [row.reference for row in page] if match.url_name == "tickets_ticket_changelist" else [str(row.pk) for row in page]
+    record_bulk_read(request, f"admin:{match.url_name}", rows=len(page), references=references,
+                     detail={"total": cl.result_count})
+    return True
+
+
 def journal_response(request, response) -> None:
     from .services import record
 
@@ -141,6 +160,8 @@ def journal_response(request, response) -> None:
         return  # the view journaled itself, with more detail
     match = getattr(request, "resolver_match", None)
     if match is None:
+        return
+    if "admin" in match.namespaces and _admin_changelist(request, response, match):
         return
     status = response.status_code
     fields = None

@@ -52,7 +52,8 @@ def search(qs: QuerySet[AccessEntry], params) -> QuerySet[AccessEntry]:
     since / until (dates, YYYY-MM-DD)."""
     q = (params.get("q") or "").strip()
     if q:
-        match = Q(actor_label__icontains=q) | Q(object_label__icontains=q)
+        # references: the tickets a list or export showed (bulk reads).
+        match = Q(actor_label__icontains=q) | Q(object_label__icontains=q) | Q(references__icontains=q)
         if _is_ip(q):
             match |= Q(ip_address=q)
         qs = qs.filter(match)

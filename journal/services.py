@@ -149,11 +149,20 @@ def bulk_filters(params) -> dict:
     return kept
 
 
-def record_bulk_read(request, name: str, *, rows: int, references=(), export: bool = False,
-                     params=None, detail: dict | None = None) -> AccessEntry:
+def _reference_of(row):
+    return row.get("reference") if isinstance(row, dict) else getattr(row, "reference", None)
+
+
+def record_bulk_read(request, name: str, page=None, *, rows: int | None = None, references=None,
+                     export: bool = False, params=None, detail: dict | None = None) -> AccessEntry:
     """One line for a list, board or export request: which one (`name`), its filters, how many
-    rows it returned and which ticket references (those of the page already built: no query)."""
-    refs = [str(r) for r in references if r]
+    rows it returned and which ticket references. `page`: the rows already built (dicts or
+    instances with a `reference`), read in memory — no query per row."""
+    if page is not None:
+        page = list(page)
+        rows = len(page) if rows is None else rows
+        references = [_reference_of(row) for row in page] if references is None else references
+    refs = [str(r) for r in (references or ()) if r]
     extra = dict(detail or {})
     if len(refs) > REFERENCES_KEPT:
         extra["references_total"] = len(refs)
@@ -162,7 +171,8 @@ def record_bulk_read(request, name: str, *, rows: int, references=(), export: bo
         object_label=name, rows=rows, references=refs[:REFERENCES_KEPT],
         filters=bulk_filters(request.GET if params is None else params), detail=extra,
     )
-    request._journal_recorded = True  # one line per request: the middleware writes no other
+    # One line per request: the middleware writes no other (it sees Django's request, under DRF's).
+    getattr(request, "_request", request)._journal_recorded = True
     return entry
 
 

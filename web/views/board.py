@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.params import choice_param
 from directory.choices import Category
+from journal.services import record_bulk_read
 from sla import selectors as sla_selectors
 from tickets import selectors as ticket_selectors
 from tickets.models import ACTIVE, Priority, State
@@ -51,6 +52,7 @@ def board(request, slug):
     page = CountedPaginator(qs, PAGE_SIZE, known).get_page(request.GET.get("page"))
     tickets = list(page.object_list)
     sla_selectors.annotate_board_rows(tickets)
+    record_bulk_read(request, f"web:board {desk.slug}", tickets)
     state_counts = [(value, label, counts.get(value, 0)) for value, label in State.choices]
     context = {
         "desk": desk,

@@ -7,6 +7,7 @@ from core import csv_export
 from directory.choices import Role
 from directory.models import Academie, Circonscription, Convention
 from directory.selectors import desks_for, perimeter_for
+from journal.services import record_bulk_read
 
 from ..dashboards import TABLES, parse_filters
 
@@ -43,6 +44,7 @@ def export_csv(request, table):
     if fn is None:
         raise Http404
     t = fn(request.user, parse_filters(request.GET))
+    record_bulk_read(request, f"web:dashboard_csv {table}", rows=len(t.rows), export=True)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{table}.csv"'
     response.write("\ufeff")  # BOM: spreadsheet software opens UTF-8 accents correctly

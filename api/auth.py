@@ -65,7 +65,12 @@ class TokenView(DOTTokenView):
             response["Cache-Control"] = "no-store"  # RFC 6749 §5.2, as on oauthlib's own answers
             response["Pragma"] = "no-cache"
             return response
-        return super().post(request, *args, **kwargs)
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == 401:
+            # RFC 6749 §5.2: a failed client authentication is challenged with the scheme the
+            # client authenticates with here (HTTP Basic), not oauthlib's Bearer.
+            response["WWW-Authenticate"] = 'Basic realm="api", charset="UTF-8"'
+        return response
 
 
 def _client_of(token):

@@ -94,6 +94,9 @@ def install() -> None:
     """Make daphne build its requests from `limited_request_class` (HTTPFactory.buildProtocol reads
     the module's `WebRequest` at each connection)."""
     import daphne.http_protocol
+    from twisted.web import http
 
     if not hasattr(daphne.http_protocol.WebRequest, "_refuse"):  # once
         daphne.http_protocol.WebRequest = limited_request_class()
+    # Twisted's reason phrases stop before these: its status line read "428 Unknown Status".
+    http.RESPONSES.update({422: b"Unprocessable Content", 428: b"Precondition Required", 429: b"Too Many Requests"})

@@ -75,3 +75,31 @@ def test_a_small_body_still_reaches_the_application(product):
     conn.request("POST", "/api/v1/tickets/", body=b"{}", headers={"Content-Type": "application/json"})
     response = conn.getresponse()
     assert response.status == 401  # the API answered (no token), not the server's 413
+
+
+CLIENT = (
+    "import json; from api.services import create_api_client; from directory.models import Vendor; "
+    "c, secret = create_api_client(vendor=Vendor.objects.get(slug='open-digital-education'), scopes='tickets:read tickets:write'); "
+    "print(json.dumps([c.application.client_id, secret]))"
+)
+
+
+def test_the_status_line_names_428(product):
+    """Twisted knew no reason phrase for 428: the status line read "428 Unknown Status"."""
+    import base64
+    import json
+    import urllib.parse
+
+    client_id, secret = product.query(CLIENT)
+    conn = http.client.HTTPConnection("127.0.0.1", product.port, timeout=30)
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    conn.request("POST", "/api/v1/oauth/token/", body=urllib.parse.urlencode({"grant_type": "client_credentials"}),
+                 headers={"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"})
+    token = json.loads(conn.getresponse().read())["access_token"]
+    reference = product.query("import json; from tickets.models import Ticket; "
+                              "print(json.dumps(Ticket.objects.filter(desk__vendor__slug='open-digital-education').first().reference))")
+    conn.request("PATCH", f"/api/v1/tickets/{reference}/", body=b'{"vendor_reference": "X"}',
+                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    response = conn.getresponse()
+    response.read()
+    assert (response.status, response.reason) == (428, "Precondition Required")

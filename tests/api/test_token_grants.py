@@ -66,3 +66,13 @@ def test_client_credentials_still_issue_a_token_that_can_be_revoked(world, api_c
     assert token.json()["scope"] == "tickets:read"
     revoked = _post({"token": token.json()["access_token"]}, api_client, url="/api/v1/oauth/revoke/")
     assert revoked.status_code == 200
+
+
+def test_a_failed_client_authentication_is_challenged_with_basic(client, make_client):
+    import base64
+
+    api_client, _http = make_client(vendor="ode")
+    wrong = base64.b64encode(f"{api_client.application.client_id}:wrong".encode()).decode()
+    response = client.post("/api/v1/oauth/token/", {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION=f"Basic {wrong}")
+    assert response.status_code == 401 and response.json() == {"error": "invalid_client"}
+    assert response["WWW-Authenticate"].startswith("Basic ")

@@ -271,6 +271,25 @@ class Convention(models.Model):
         "Desk", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("guichet de repli"),
         help_text=_("Reçoit une demande dont la matrice ne trouve pas le guichet compétent ; les administrateurs sont alertés."),
     )
+    # Data-subject requests (GDPR art. 12 and 26): who answers, read from the convention's text
+    # (see privacy/requests.py and docs/directory.md, key `data_subject_requests`).
+    dsr_modules = models.JSONField(
+        _("modules et leur responsable"), default=list, blank=True,
+        help_text=_("[{slug, name, owner}] ; owner : collectivite, academie, school ou shared."),
+    )
+    dsr_rules = models.JSONField(
+        _("règles de compétence (demandes de droits)"), default=list, blank=True,
+        help_text=_("Liste ordonnée ; la première qui s'applique désigne le responsable : {module_owner?, scope?, controller, why}."),
+    )
+    dsr_forward_days = models.PositiveSmallIntegerField(
+        _("délai de transmission d'une demande mal adressée (jours)"), null=True, blank=True,
+        help_text=_("0 = le jour même (« immédiatement ») ; vide = la convention ne fixe pas de délai."),
+    )
+    dsr_relay_answer = models.BooleanField(
+        _("la réponse est communiquée à la collectivité"), default=False,
+        help_text=_("Poitiers, art. 5 : la DSDEN fait part à la collectivité de la réponse apportée."),
+    )
+    dsr_source = models.CharField(_("source (article de la convention)"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("convention")

@@ -62,10 +62,11 @@ class ClockKind(models.TextChoices):
     BREACH_NOTICE = "breach_notice", _("Notification de la violation à l'autre partie (48 h)")
     CNIL_NOTICE = "cnil_notice", _("Notification à la CNIL (72 h, RGPD art. 33)")
     DSR_FORWARD = "dsr_forward", _("Transmission d'une demande d'exercice de droits (8 jours)")
+    DSR_ANSWER = "dsr_answer", _("Réponse à une demande d'exercice de droits (1 mois, RGPD art. 12-3)")
 
     @classmethod
     def legal(cls):
-        return (cls.BREACH_NOTICE, cls.CNIL_NOTICE, cls.DSR_FORWARD)
+        return (cls.BREACH_NOTICE, cls.CNIL_NOTICE, cls.DSR_FORWARD, cls.DSR_ANSWER)
 
 
 class TimeBasis(models.TextChoices):

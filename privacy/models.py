@@ -106,3 +106,97 @@ class InformationNotice(models.Model):
     @classmethod
     def current(cls):
         return cls.objects.filter(published=True).order_by("-updated_at", "-pk").first()
+
+# --- data-subject requests (GDPR art. 12, 15-21; who answers: the convention, see requests.py) -----
+class Party(models.TextChoices):
+    """A kind of party of a convention (which one depends on the convention and the school)."""
+
+    ACADEMIE = "academie", _("Éducation nationale (DSDEN, rectorat)")
+    COLLECTIVITE = "collectivite", _("Collectivité")
+    SCHOOL = "school", _("Établissement (chef d'établissement)")
+
+
+class Right(models.TextChoices):
+    ACCESS = "access", _("Accès")
+    RECTIFICATION = "rectification", _("Rectification")
+    ERASURE = "erasure", _("Effacement")
+    RESTRICTION = "restriction", _("Limitation")
+    OBJECTION = "objection", _("Opposition")
+    POST_MORTEM = "post_mortem", _("Directives post-mortem")
+
+
+class DataSubjectRequest(models.Model):
+    """A person exercising a right. Only what the answer needs about the person: a name and one
+    contact. The competent party is decided once, at intake, from the convention's rules, and
+    kept with the reason (the rules may change later; this request's routing does not)."""
+
+    convention = models.ForeignKey("directory.Convention", on_delete=models.PROTECT, related_name="data_subject_requests", verbose_name=_("convention"))
+    school = models.ForeignKey("directory.School", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("école"), help_text=_("Vide : la demande dépasse le champ d'une seule école."))
+    person_name = models.CharField(_("nom de la personne"), max_length=200)
+    person_contact = models.CharField(_("contact de la personne"), max_length=200, help_text=_("Une adresse électronique ou postale, ou un téléphone."))
+    right = models.CharField(_("droit exercé"), max_length=16, choices=Right.choices)
+    received_by = models.CharField(_("partie qui l'a reçue"), max_length=16, choices=Party.choices)
+    module = models.CharField(_("module concerné"), max_length=80, blank=True)
+    module_label = models.CharField(_("module (libellé)"), max_length=200, blank=True)
+    received_at = models.DateTimeField(_("reçue le"))
+    competent = models.JSONField(_("responsable(s) compétent(s)"), default=list)
+    competent_why = models.TextField(_("motif de la compétence"), blank=True)
+    misdirected = models.BooleanField(_("reçue par une partie non compétente"), default=False)
+    answer_clock = models.OneToOneField("sla.Clock", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("délai de réponse"))
+    extended_clock = models.OneToOneField("sla.Clock", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("délai de réponse prolongé"))
+    forward_clock = models.OneToOneField("sla.Clock", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("délai de transmission"))
+    created_at = models.DateTimeField(_("enregistrée le"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("enregistrée par"))
+
+    class Meta:
+        verbose_name = _("demande d'exercice de droits")
+        verbose_name_plural = _("demandes d'exercice de droits")
+        ordering = ["-received_at", "-pk"]
+
+    def __str__(self):
+        return _("Demande n° %(pk)s — %(right)s") % {"pk": self.pk, "right": self.get_right_display()}
+
+    @property
+    def competent_labels(self) -> list[str]:
+        return [str(Party(p).label) for p in self.competent if p in Party.values]
+
+    @property
+    def current_answer_clock(self):
+        return self.extended_clock or self.answer_clock
+
+
+class StepKind(models.TextChoices):
+    FORWARDED = "forwarded", _("Transmise au responsable compétent")
+    EXTENDED = "extended", _("Délai de réponse prolongé de deux mois")
+    ANSWERED = "answered", _("Réponse apportée à la personne")
+    RELAYED = "relayed", _("Réponse communiquée à la collectivité")
+
+
+class DataSubjectRequestStep(models.Model):
+    """One step, append-only: who, when, to whom, and whether it was in time when recorded
+    (a late step stays late: neither this row nor its clock is ever rewritten)."""
+
+    request = models.ForeignKey(DataSubjectRequest, on_delete=models.CASCADE, related_name="steps", verbose_name=_("demande"))
+    kind = models.CharField(_("étape"), max_length=16, choices=StepKind.choices)
+    at = models.DateTimeField(_("le"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("par"))
+    recipient = models.CharField(_("destinataire"), max_length=200, blank=True)
+    detail = models.TextField(_("précisions (motif, référence)"), blank=True)
+    clock = models.ForeignKey("sla.Clock", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("délai arrêté"))
+    within_target = models.BooleanField(_("dans le délai"), null=True, blank=True)
+    recorded_at = models.DateTimeField(_("enregistrée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("étape d'une demande de droits")
+        verbose_name_plural = _("étapes des demandes de droits")
+        ordering = ["at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["request", "kind"], name="dsr_step_once")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {date_format(timezone.localtime(self.at), 'SHORT_DATETIME_FORMAT')}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Une étape enregistrée n'est jamais modifiée.")
+        super().save(*args, **kwargs)

@@ -4,6 +4,7 @@ clocks. One function per action, atomic. Outages are in `availability.py`."""
 from __future__ import annotations
 
 from datetime import datetime
+from datetime import timezone as dt_timezone
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -187,6 +188,17 @@ def _legal_clock(ticket, kind, at, note=""):
         return existing
     return engine.start_clock(kind=kind, target_seconds=LEGAL_SECONDS[kind], at=at, time_basis=TimeBasis.CALENDAR,
                               warning_ratio=Decimal("0.75"), ticket=ticket, note=note)
+
+
+def start_request_clock(kind, at: datetime, due_at: datetime, note="") -> Clock:
+    """A data-subject request's clock (privacy.DataSubjectRequest holds it, no ticket): calendar
+    time up to `due_at`, a date the caller computes in Paris time (a month is not a fixed length)."""
+    if kind not in (ClockKind.DSR_ANSWER, ClockKind.DSR_FORWARD):
+        raise ValueError(f"kind: {kind!r} is not a data-subject request clock")
+    # In UTC: subtracting two datetimes of the same zone would ignore a DST change between them.
+    seconds = int((due_at.astimezone(dt_timezone.utc) - at.astimezone(dt_timezone.utc)).total_seconds())
+    return engine.start_clock(kind=kind, target_seconds=seconds, at=at, time_basis=TimeBasis.CALENDAR,
+                              warning_ratio=Decimal("0.75"), note=note)
 
 
 def start_security_clocks(ticket, at: datetime | None = None) -> list[Clock]:

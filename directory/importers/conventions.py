@@ -163,6 +163,7 @@ class _ConventionImporter:
             convention.collectivites.set(collectivites)
             self.coverage(convention, schools)
             self.matrix(convention, self.data.get("support_matrix"), schools)
+            self.data_subject_requests(convention, self.data.get("data_subject_requests"))
         except _Stop:
             return
 
@@ -526,6 +527,39 @@ class _ConventionImporter:
             convention.save()
         self.report.count("convention", "updated" if changed else "unchanged")
         return convention
+
+    DSR_KEYS = {"modules": "dsr_modules", "rules": "dsr_rules", "forward_within_days": "dsr_forward_days",
+                "relay_answer_to_collectivite": "dsr_relay_answer", "source": "dsr_source"}
+
+    def data_subject_requests(self, convention, entry):
+        """Who answers a data-subject request and the forwarding delay (privacy/requests.py).
+        Counted apart from the convention row: the rules are data about the text, not its identity."""
+        if entry is None:
+            return
+        from privacy.requests import check_rule_set
+
+        if not isinstance(entry, dict):
+            self.error("data_subject_requests", "objet {source, forward_within_days, relay_answer_to_collectivite, modules, rules} attendu.")
+            return
+        unknown = sorted(set(entry) - set(self.DSR_KEYS))
+        if unknown:
+            self.error("data_subject_requests", f"clé(s) inconnue(s) : {', '.join(unknown)} (attendu : {', '.join(self.DSR_KEYS)}).")
+        relay = entry.get("relay_answer_to_collectivite", False)
+        if not isinstance(relay, bool):
+            self.error("data_subject_requests.relay_answer_to_collectivite", "true ou false attendu.")
+        for where, message in check_rule_set(entry.get("modules", []), entry.get("rules", []), entry.get("forward_within_days")):
+            self.error(f"data_subject_requests.{where}", message)
+        if self.errors:
+            return
+        values = {"dsr_modules": entry.get("modules", []), "dsr_rules": entry.get("rules", []),
+                  "dsr_forward_days": entry.get("forward_within_days"), "dsr_relay_answer": relay,
+                  "dsr_source": str(entry.get("source") or "")[:255]}
+        changed = [f for f, v in values.items() if getattr(convention, f) != v]
+        for f in changed:
+            setattr(convention, f, values[f])
+        if changed:
+            convention.save(update_fields=changed)
+        self.report.count("règles des demandes de droits", "updated" if changed else "unchanged")
 
     def coverage(self, convention, schools):
         index = {s.pk: i for i, s in enumerate(schools)}

@@ -259,7 +259,7 @@ def record_step(req: DataSubjectRequest, *, kind: str, actor, at: datetime | Non
     elif kind == StepKind.ANSWERED:
         clock = _stop(req.current_answer_clock, at, actor, "answered")
     elif kind == StepKind.RELAYED:
-        if not req.convention.dsr_relay_answer:
+        if not req.convention.dsr_relay_answer or Party.ACADEMIE not in req.competent:
             raise ValidationError({"kind": "la convention ne prévoit pas de communiquer la réponse à la collectivité."})
         if StepKind.ANSWERED not in done:
             raise ValidationError({"kind": "enregistrer d'abord la réponse apportée à la personne."})
@@ -279,6 +279,6 @@ def available_steps(req) -> list[str]:
         if StepKind.EXTENDED not in done and req.answer_clock and req.answer_clock.state == ClockState.RUNNING:
             out.append(StepKind.EXTENDED)
         out.append(StepKind.ANSWERED)
-    elif req.convention.dsr_relay_answer and StepKind.RELAYED not in done:
+    elif req.convention.dsr_relay_answer and Party.ACADEMIE in req.competent and StepKind.RELAYED not in done:
         out.append(StepKind.RELAYED)
     return out

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_requests
 
 app_name = "privacy"
 
@@ -11,4 +11,8 @@ urlpatterns = [
     path("personnes/<str:username>/donnees.json", views.export_json, name="person_data_json"),
     path("violations/<str:reference>/", views.breach_edit, name="breach"),
     path("violations/<str:reference>/notification/", views.breach_notification, name="breach_notification"),
+    path("demandes-de-droits/", views_requests.request_list, name="requests"),
+    path("demandes-de-droits/nouvelle/", views_requests.request_new, name="request_new"),
+    path("demandes-de-droits/<int:pk>/", views_requests.request_detail, name="request"),
+    path("demandes-de-droits/<int:pk>/etapes/", views_requests.request_step, name="request_step"),
 ]

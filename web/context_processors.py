@@ -24,6 +24,8 @@ def ui(request):
             "observer": Role.OBSERVER in roles,
             "manager": everything or Role.MANAGER in roles,
             "outages": everything or Role.AGENT in roles,
+            # Data-subject requests are recorded by any agent or DPO (privacy/requests.py).
+            "data_requests": everything or Role.AGENT in roles or Role.DPO in roles,
             "admin": bool(user and user.is_authenticated and user.is_staff),
         },
     }

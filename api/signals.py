@@ -10,12 +10,15 @@ def webhook_event_type(outbox_event_name: str) -> str | None:
 
 
 def deliver_outbox_message(message) -> None:
+    from tickets.outbox import utc_timestamps
+
     from .webhooks import fan_out
 
     event_type = webhook_event_type(message.event_name)
     if event_type is None:  # not a webhook event (a row written before its type was retired)
         return
-    payload = dict(message.payload)
+    # One zone for every timestamp (an outage's arrive as declared, a row may predate the rule).
+    payload = utc_timestamps(dict(message.payload))
     payload["event"] = event_type
     fan_out(event_type, payload, ticket=message.ticket, event=message.event, source=f"o{message.pk}")
 

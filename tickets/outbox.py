@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -66,19 +66,66 @@ def live_message(ticket: Ticket) -> dict:
 
 
 def ticket_payload(ticket: Ticket) -> dict:
+    """The ticket in a webhook: what the API accepts back (reference, desk slug, school UAI), never
+    an internal number."""
     return {
-        "id": ticket.pk,
         "reference": ticket.reference,
         "title": ticket.title,
         "state": ticket.state,
         "level": ticket.level,
-        "desk": ticket.desk_id,
-        "school": ticket.school_id,
+        "desk": ticket.desk.slug if ticket.desk_id else None,
+        "school": ticket.school.uai,
         "category": ticket.category,
         "priority": ticket.priority,
         "version": ticket.version,
         "vendor_reference": ticket.vendor_reference,
+        "updated_at": utc_iso(ticket.updated_at),
     }
+
+
+def utc_iso(value):
+    """ISO 8601 in UTC (`+00:00`), as the REST API writes the times it reads: one zone for every
+    timestamp of a webhook. An ISO string with an offset is converted too; anything else is kept."""
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if parsed.tzinfo is None:
+            return value
+        value = parsed
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).isoformat()
+    return value
+
+
+def utc_timestamps(data):
+    """`data` with each timestamp (`at`, `…_at`) in UTC, at any depth."""
+    if isinstance(data, dict):
+        return {k: utc_iso(v) if k == "at" or k.endswith("_at") else utc_timestamps(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [utc_timestamps(v) for v in data]
+    return data
+
+
+def _person(user):
+    # As the API's ticket and timeline show people (api.ticket_serializers._person).
+    return (user.get_full_name() or user.username) if user else None
+
+
+def _webhook_data(payload: dict) -> dict:
+    """An event's detail for the outside: its internal numbers become what the API accepts (a desk
+    slug, a person as the API shows them), or go (an SLA clock has no endpoint)."""
+    from directory.models import Desk
+
+    data = dict(payload or {})
+    if isinstance(data.get("desk"), int):
+        data["desk"] = Desk.objects.filter(pk=data["desk"]).values_list("slug", flat=True).first()
+    for key in ("assignee", "on_behalf_of"):  # people (take, opened for someone)
+        if isinstance(data.get(key), int):
+            data[key] = _person(get_user_model().objects.filter(pk=data[key]).first())
+    data.pop("clock", None)
+    return utc_timestamps(data)
 
 
 def _desk_recipients(desk_id) -> tuple[list[int], list[str]]:
@@ -190,11 +237,19 @@ def _area_ids(ticket: Ticket, role) -> set[int]:
 
 
 def webhook_payload(ticket: Ticket, event: TicketEvent, webhook: str, actor_id) -> dict:
+    if actor_id is None:
+        actor = None
+    elif event.actor_id == actor_id:
+        actor = event.actor
+    else:
+        actor = get_user_model().objects.filter(pk=actor_id).first()
     return {
-        "event": webhook, "kind": event.kind, "at": event.at.isoformat(), "public": event.public, "visibility": event.visibility,
-        "actor": actor_id, "ticket": ticket_payload(ticket), "data": event.payload,
+        "event": webhook, "kind": event.kind, "at": utc_iso(event.at), "public": event.public, "visibility": event.visibility,
+        "actor": _person(actor), "ticket": ticket_payload(ticket), "data": _webhook_data(event.payload),
         "from_state": event.from_state, "to_state": event.to_state,
         "from_level": event.from_level, "to_level": event.to_level,
+        "from_desk": event.from_desk.slug if event.from_desk_id else None,
+        "to_desk": event.to_desk.slug if event.to_desk_id else None,
     }
 
 

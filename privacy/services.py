@@ -131,7 +131,9 @@ def personal_data(subject: User) -> dict:
         ],
         "accesses_by_the_person": [
             {"at": _dt(e.at), "interface": e.interface, "action": e.action, "outcome": e.outcome,
-             "object": f"{e.object_type} {e.object_label}", "ip_address": e.ip_address}
+             # The object's kind in words ("Personne", not "person"): the export is read by the person.
+             "object": f"{ObjectType(e.object_type).label if e.object_type in ObjectType.values else e.object_type} {e.object_label}",
+             "ip_address": e.ip_address}
             for e in AccessEntry.objects.filter(actor=subject).order_by("at")
         ],
         "accesses_to_the_person_record": [

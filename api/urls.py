@@ -4,7 +4,7 @@ from oauth2_provider import views as oauth2_views
 
 from tickets.workflow import TRANSITIONS
 
-from . import auth, problems, views_pivot, views_sla, views_tickets, views_webhooks
+from . import auth, problems, views_pivot, views_privacy, views_sla, views_tickets, views_webhooks
 
 app_name = "api"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("tickets/<str:reference>/comments/", views_tickets.TicketCommentsView.as_view(), name="ticket-comments"),
     path("tickets/<str:reference>/attachments/", views_tickets.TicketAttachmentsView.as_view(), name="ticket-attachments"),
     path("tickets/<str:reference>/events/", views_tickets.TicketEventsView.as_view(), name="ticket-events"),
+    path("tickets/<str:reference>/breach-steps/", views_privacy.BreachStepsView.as_view(), name="ticket-breach-steps"),
     path("tickets/<str:reference>/transitions/", views_tickets.TicketTransitionsView.as_view(), name="ticket-transitions"),
     # One route per row of the workflow table with `api=True` (tickets.workflow.TRANSITIONS).
     *[

@@ -107,6 +107,7 @@ class InformationNotice(models.Model):
     def current(cls):
         return cls.objects.filter(published=True).order_by("-updated_at", "-pk").first()
 
+
 # --- data-subject requests (GDPR art. 12, 15-21; who answers: the convention, see requests.py) -----
 class Party(models.TextChoices):
     """A kind of party of a convention (which one depends on the convention and the school)."""
@@ -195,6 +196,42 @@ class DataSubjectRequestStep(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} — {date_format(timezone.localtime(self.at), 'SHORT_DATETIME_FORMAT')}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Une étape enregistrée n'est jamais modifiée.")
+        super().save(*args, **kwargs)
+
+
+# --- security incidents: the steps that stop the legal clocks (privacy/steps.py) -----------------
+class BreachStepKind(models.TextChoices):
+    OTHER_PARTY = "other_party", _("Autre partie notifiée")
+    CNIL = "cnil", _("CNIL notifiée")
+    PERSONS = "persons", _("Personnes concernées informées")
+
+
+class BreachStep(models.Model):
+    """One step of a security incident, append-only: who recorded it, when it was done, the
+    evidence. A step with a legal clock stopped it at `done_at`; in time or late is the clock's
+    result (`met_within_target`), never rewritten."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="breach_steps", verbose_name=_("ticket"))
+    kind = models.CharField(_("étape"), max_length=16, choices=BreachStepKind.choices)
+    done_at = models.DateTimeField(_("faite le"))
+    recorded_at = models.DateTimeField(_("enregistrée le"), default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("enregistrée par"))
+    evidence = models.TextField(_("preuve"), help_text=_("Ce qui l'atteste : courriel envoyé, accusé de réception, destinataires…"))
+    reference = models.CharField(_("référence"), max_length=120, blank=True, help_text=_("Pour la CNIL : la référence de la notification."))
+    clock = models.ForeignKey("sla.Clock", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("délai arrêté"))
+
+    class Meta:
+        verbose_name = _("étape d'un incident de sécurité")
+        verbose_name_plural = _("étapes des incidents de sécurité")
+        ordering = ["done_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["ticket", "kind"], name="breach_step_once")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {date_format(timezone.localtime(self.done_at), 'SHORT_DATETIME_FORMAT')}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

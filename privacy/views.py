@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from core.forms import add_service_errors
 from directory.models import User
@@ -19,8 +20,8 @@ from journal.services import record
 from tickets.models import Ticket
 from tickets.selectors import visible_to
 
-from . import services
-from .models import BreachReport
+from . import services, steps
+from .models import BreachReport, BreachStep, BreachStepKind
 
 
 def _journal(request, action, obj=None, **kwargs):
@@ -77,6 +78,35 @@ def _breach_ticket(request, reference):
     return ticket
 
 
+class BreachStepForm(forms.Form):
+    kind = forms.ChoiceField(label=_l("Étape"), choices=BreachStepKind.choices, widget=forms.RadioSelect)
+    done_at = forms.DateTimeField(label=_l("Faite le"), help_text=_l("Date et heure de la notification (heure de Paris)."),
+                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+                                  input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M"])
+    evidence = forms.CharField(label=_l("Preuve"), widget=forms.Textarea(attrs={"rows": 3}),
+                               help_text=_l("Ce qui l'atteste : courriel envoyé, accusé de réception, destinataires…"))
+    reference = forms.CharField(label=_l("Référence"), required=False, max_length=120,
+                                help_text=_l("Pour la CNIL : la référence de la notification (obligatoire)."))
+
+
+def _breach_page(request, ticket, *, form=None, step_form=None, status=200):
+    report = BreachReport.objects.filter(ticket=ticket).first()
+    clocks = steps.breach_clocks(ticket)
+    recorded = steps.steps_of(ticket)
+    done = {s.kind for s in recorded}
+    if step_form is None:
+        from django.utils import timezone
+
+        first = next((k for k in BreachStepKind.values if k not in done), None)
+        step_form = BreachStepForm(initial={"kind": first, "done_at": timezone.localtime().replace(second=0, microsecond=0)})
+    rows = [{"label": clock.get_kind_display(), "clock": clock, "status": steps.clock_status(clock)}
+            for kind in steps.BREACH_CLOCKS if (clock := clocks.get(kind))]
+    return render(request, "privacy/breach_form.html", {
+        "ticket": ticket, "form": form or BreachForm(instance=report), "report": report, "clock_rows": rows,
+        "steps": recorded, "step_form": step_form, "all_done": done >= set(BreachStepKind.values),
+    }, status=status)
+
+
 @login_required
 def breach_edit(request, reference):
     ticket = _breach_ticket(request, reference)
@@ -92,9 +122,63 @@ def breach_edit(request, reference):
             else:
                 messages.success(request, _("Notification de violation enregistrée."))
                 return redirect("privacy:breach", reference=ticket.reference)
-        return render(request, "privacy/breach_form.html", {"ticket": ticket, "form": form, "report": report}, status=400)
+        return _breach_page(request, ticket, form=form, status=400)
     _journal(request, Action.VIEW, ticket, object_type=ObjectType.BREACH)
-    return render(request, "privacy/breach_form.html", {"ticket": ticket, "form": form, "report": report})
+    return _breach_page(request, ticket, form=form)
+
+
+@login_required
+def breach_step(request, reference):
+    """Record a step (other party / CNIL notified, persons informed): stops its legal clock."""
+    ticket = _breach_ticket(request, reference)
+    if request.method != "POST":
+        return redirect("privacy:breach", reference=ticket.reference)
+    _journal(request, Action.CHANGE, ticket, object_type=ObjectType.BREACH, detail={"step": request.POST.get("kind", "")[:20]})
+    form = BreachStepForm(request.POST)
+    if form.is_valid():
+        try:
+            step = steps.record_breach_step(ticket, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Étape enregistrée : %(step)s.") % {"step": step.get_kind_display()})
+            return redirect("privacy:breach", reference=ticket.reference)
+    return _breach_page(request, ticket, step_form=form, status=400)
+
+
+@login_required
+def dpo_board(request):
+    """The DPO's board: the security incidents of their perimeter with both legal clocks."""
+    from directory.choices import Category, Role
+    from directory.selectors import perimeter_for
+    from journal.services import record_bulk_read
+
+    p = perimeter_for(request.user)
+    if not (p.everything or p.has_role(Role.DPO)):
+        _journal(request, Action.DENIED, outcome=Outcome.DENIED, object_type=ObjectType.LIST, object_label="privacy:board", status_code=403)
+        raise PermissionDenied
+    tickets = list(visible_to(request.user).filter(category=Category.SECURITY).select_related("school")
+                   .order_by("-created_at")[:200])
+    clocks = {}
+    from sla.models import Clock
+
+    for clock in Clock.objects.filter(ticket__in=tickets, kind__in=steps.BREACH_CLOCKS):
+        clocks[(clock.ticket_id, clock.kind)] = clock
+    done = {}
+    for step in BreachStep.objects.filter(ticket__in=tickets):
+        done.setdefault(step.ticket_id, []).append(step.get_kind_display())
+    rows = [{
+        "ticket": t,
+        "clocks": [steps.clock_status(clocks.get((t.pk, kind))) for kind in steps.BREACH_CLOCKS],
+        "steps": done.get(t.pk, []),
+    } for t in tickets]
+    record_bulk_read(request, "privacy:board", tickets)
+    request._journal_recorded = True
+    from sla.models import ClockKind
+
+    return render(request, "privacy/board.html", {
+        "rows": rows, "clock_labels": [ClockKind(k).label for k in steps.BREACH_CLOCKS],
+    })
 
 
 @login_required

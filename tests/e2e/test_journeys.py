@@ -739,3 +739,78 @@ def test_a_colleges_network_fault_reaches_its_departement_never_the_vendor_and_a
     # No e-mail carried the note outside the académie.
     assert not mails_to(product, "support@example.org", note, timeout=3)
     assert not mails_to(product, "cpe@example.org", note, timeout=1)
+
+
+def test_dpo_is_alerted_opens_the_incident_from_home_and_stops_both_legal_clocks_on_time(product, page_for, shot):
+    # A teacher reports a security incident through the report form.
+    teacher = page_for("enseignant")
+    teacher.get_by_role("link", name="Signaler un problème").first.click()
+    teacher.wait_for_url("**/signaler/")
+    teacher.get_by_label("Incident de sécurité").check()
+    title = unique_title("Liste d'élèves visible depuis le compte d'un autre parent")
+    teacher.get_by_label("En une phrase, que se passe-t-il ?").fill(title)
+    teacher.get_by_label("Détails").fill("Un parent voit les notes de la classe voisine depuis ce matin.")
+    teacher.get_by_label("Ma classe ou un groupe").check()
+    with teacher.expect_navigation(url="**/demandes/ENT-*/"):
+        teacher.get_by_role("button", name="Envoyer ma demande").click()
+    reference = teacher.url.rstrip("/").rsplit("/", 1)[-1]
+    teacher.context.close()
+
+    # The académie's DPO is told by e-mail that both legal clocks started.
+    alerts = mails_to(product, "dpo@example.org", reference)
+    subjects = " ".join(subject for subject, _body in alerts)
+    assert "Délai légal démarré" in subjects and "CNIL" in subjects and "48 h" in subjects, subjects
+    assert any(f"/vie-privee/violations/{reference}/" in body for _subject, body in alerts)
+
+    # From the home page: the card lists the incident and links to the board of both clocks.
+    dpo = page_for("dpo")
+    home = seen(dpo)
+    assert "Protection des données" in home and reference in home
+    dpo.get_by_role("link", name="Incidents de sécurité et délais légaux").click()
+    dpo.wait_for_url("**/vie-privee/violations/")
+    assert heading(dpo) == "Incidents de sécurité"
+    row = dpo.locator(f"#incident-{reference}")
+    assert "Reste" in row.inner_text()
+    seen(dpo)
+    assert_links_answer(dpo)
+    shot(dpo, "dpo-01-board")
+    row.get_by_role("link", name=f"{reference} — {title}").click()
+    dpo.wait_for_url(f"**/vie-privee/violations/{reference}/")
+    page = seen(dpo)
+    assert "Délais légaux" in page and "Aucune étape enregistrée" in page
+
+    # The other party, then the CNIL (with its reference), notified.
+    form = dpo.locator("#step-form")
+    form.get_by_label("Autre partie notifiée").check()
+    form.get_by_label("Preuve").fill("Courriel au DPD de la collectivité, accusé de réception reçu.")
+    with dpo.expect_navigation():
+        form.get_by_role("button", name="Enregistrer l'étape").click()
+    done(dpo)
+    cnil_ref = f"CNIL-{uuid.uuid4().hex[:6].upper()}"
+    form = dpo.locator("#step-form")
+    form.get_by_label("CNIL notifiée").check()
+    form.get_by_label("Preuve").fill("Notification en ligne sur le téléservice de la CNIL.")
+    form.get_by_label("Référence").fill(cnil_ref)
+    with dpo.expect_navigation():
+        form.get_by_role("button", name="Enregistrer l'étape").click()
+    done(dpo)
+
+    # Both clocks stopped on time, on the record and on the board.
+    clocks = dpo.locator("#breach-clocks").inner_text()
+    assert clocks.count("Tenu dans le délai le") == 2, clocks
+    assert cnil_ref in seen(dpo)
+    shot(dpo, "dpo-02-breach-record")
+    assert_links_answer(dpo)
+    dpo.get_by_role("link", name="Tous les incidents de sécurité").click()
+    dpo.wait_for_url("**/vie-privee/violations/")
+    assert dpo.locator(f"#incident-{reference}").inner_text().count("Tenu dans le délai le") == 2
+    state = product.query(
+        "import json; from sla.models import Clock; "
+        f"print(json.dumps(sorted([c.kind, c.state, c.met_within_target] for c in Clock.objects.filter(ticket__reference={reference!r}, kind__in=['breach_notice', 'cnil_notice']))))"
+    )
+    assert state == [["breach_notice", "met", True], ["cnil_notice", "met", True]]
+
+    # The ticket page links to the breach record, and back.
+    dpo.goto(f"/demandes/{reference}/")
+    dpo.get_by_role("link", name="Violation de données : délais légaux et notification").click()
+    dpo.wait_for_url(f"**/vie-privee/violations/{reference}/")

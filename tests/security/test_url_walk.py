@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from directory.demo import DEMO_USERNAMES
 from journal.models import AccessEntry, Outcome
+from privacy.requests import may_record
 from privacy.services import may_export, may_manage_breach
 from tickets import services
 from tickets.permissions import can_view
@@ -33,6 +34,10 @@ TICKET_OBJECT_PREFIX = "api:ticket-transition-"
 ATTACHMENT_URLS = {"tickets:attachment-download", "web:attachment_preview"}  # <pk> is the attachment's
 BREACH_OBJECT = {"privacy:breach", "privacy:breach_notification"}
 PERSON_OBJECT = {"privacy:person_data", "privacy:person_data_json"}
+# Data-subject requests: list and intake for agents and DPOs (privacy.requests.may_record); a
+# request by its pk (the walk's 999999 exists for no one: 404, journaled).
+DSR_GATED = {"privacy:requests", "privacy:request_new"}
+DSR_OBJECT = {"privacy:request", "privacy:request_step"}
 # Signed-in people only; the page shows what their perimeter holds (selectors are tested elsewhere).
 AUTHENTICATED = {
     "web:report", "web:report_similar", "web:my_tickets", "web:boards", "web:board", "web:outages",
@@ -67,7 +72,7 @@ def classify(route, name):
     if name in TICKET_OBJECT or (name or "").startswith(TICKET_OBJECT_PREFIX):
         return "ticket"
     for cls, names in (("breach", BREACH_OBJECT), ("person", PERSON_OBJECT), ("authenticated", AUTHENTICATED),
-                       ("role", ROLE_GATED)):
+                       ("role", ROLE_GATED), ("dsr", DSR_GATED), ("dsr_object", DSR_OBJECT)):
         if name in names:
             return cls
     return None
@@ -143,7 +148,7 @@ def test_each_role_stays_in_its_perimeter(client, world, objects, username):
     client.force_login(user)
     for route, name in walk():
         cls = classify(route, name)
-        if cls not in ("ticket", "breach", "person", "role"):
+        if cls not in ("ticket", "breach", "person", "role", "dsr", "dsr_object"):
             continue
         url = fill(route, _values(objects, cls, name))
         before = AccessEntry.objects.filter(outcome=Outcome.DENIED, actor=user).count()
@@ -154,6 +159,10 @@ def test_each_role_stays_in_its_perimeter(client, world, objects, username):
             allowed = may_manage_breach(user, objects["breach"])
         elif cls == "person":
             allowed = may_export(user, objects["person"])
+        elif cls == "dsr":
+            allowed = may_record(user)
+        elif cls == "dsr_object":
+            allowed = False
         else:
             allowed = username in ROLE_GATED[name]
         if allowed:

@@ -9,17 +9,24 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from directory.choices import Category
+from journal.models import Action, ObjectType, Outcome
+from journal.services import record
 from privacy import steps
 from privacy.models import BreachStep, BreachStepKind
 from privacy.services import may_manage_breach
+from tickets.models import Ticket
 from tickets.selectors import visible_to
 
 from .base import ApiView, StrictCharField, StrictSerializer
 from .idempotency import idempotent
 
 
+KINDS = ", ".join(f"{value} ({label})" for value, label in BreachStepKind.choices)
+
+
 class BreachStepSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=BreachStepKind.choices)
+    # Strings, not an enum: the schema's enum names would collide with the other "kind" fields.
+    kind = serializers.CharField(help_text=KINDS)
     done_at = serializers.DateTimeField()
     recorded_at = serializers.DateTimeField()
     recorded_by = serializers.CharField()
@@ -38,7 +45,7 @@ class BreachStepSerializer(serializers.Serializer):
 
 
 class BreachStepCreateSerializer(StrictSerializer):
-    kind = serializers.ChoiceField(choices=BreachStepKind.choices)
+    kind = StrictCharField(max_length=16, help_text=KINDS)  # checked by privacy.steps (400 naming it)
     done_at = serializers.DateTimeField(required=False, help_text=_("Quand l'étape a été faite (par défaut : maintenant)."))
     evidence = StrictCharField(max_length=5000)
     reference = StrictCharField(required=False, allow_blank=True, default="", max_length=120)
@@ -51,14 +58,22 @@ class BreachStepsView(ApiView):
     required_scopes_by_method = {"read": ["tickets:read"], "write": ["tickets:write"]}
 
     def _ticket(self, reference):
-        ticket = visible_to(self.request.user).filter(reference=reference).first()  # the access rule
-        if ticket is None:
-            raise Http404
-        if ticket.category != Category.SECURITY:
-            raise Http404  # no breach record on another kind of ticket
-        if not may_manage_breach(self.request.user, ticket):
-            raise PermissionDenied(_("Seul le délégué à la protection des données compétent gère les étapes de l'incident."))
-        return ticket
+        request = self.request
+        ticket = visible_to(request.user).filter(reference=reference).first()  # the access rule
+        if ticket is not None and ticket.category == Category.SECURITY and may_manage_breach(request.user, ticket):
+            record(request, Action.VIEW if request.method == "GET" else Action.CHANGE, ticket, object_type=ObjectType.BREACH)
+            request._request._journal_recorded = True  # the middleware would write a less precise line
+            return ticket
+        # Refused, journaled with the ticket's school (for that school's DPO), as on the breach page.
+        known = ticket or Ticket.objects.filter(reference=reference).only("pk", "school_id").first()
+        readable = ticket is not None and ticket.category == Category.SECURITY
+        record(request, Action.DENIED, outcome=Outcome.DENIED, object_type=ObjectType.BREACH,
+               object_id=str(known.pk) if known else "", object_label=reference[:20],
+               school_id=known.school_id if known else None, status_code=403 if readable else 404)
+        request._request._journal_recorded = True
+        if not readable:
+            raise Http404  # not readable, or no breach record on another kind of ticket
+        raise PermissionDenied(_("Seul le délégué à la protection des données compétent gère les étapes de l'incident."))
 
     @extend_schema(operation_id="tickets_breach_steps_list", summary="Étapes d'un incident de sécurité",
                    responses={200: BreachStepSerializer(many=True)})

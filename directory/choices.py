@@ -92,3 +92,11 @@ class BeneficiaryKind(models.TextChoices):
     DIRECTOR = "director", _("Directeur ou chef d'établissement")
     STAFF = "staff", _("Autre personnel de l'école")
     PARENT = "parent", _("Parent d'élève")
+
+
+class ConventionParty(models.TextChoices):
+    """A kind of party of a convention (which one depends on the convention and the school)."""
+
+    ACADEMIE = "academie", _("Éducation nationale (DSDEN, rectorat)")
+    COLLECTIVITE = "collectivite", _("Collectivité")
+    SCHOOL = "school", _("Établissement (chef d'établissement)")

@@ -203,3 +203,20 @@ def member_desks(user) -> list[Desk]:
 def may_open_board(user, desk_id: int) -> bool:
     """A desk's board opens iff the desk is one of `desks_for(user)`."""
     return desks_for(user).filter(pk=desk_id).exists()
+
+
+def people_covering(school, role) -> set[int]:
+    """Ids of the people with `role` whose grant covers `school` (the school itself, its
+    circonscription, académie, collectivité or région): managers, formateurs, DPOs."""
+    from django.db.models import Q
+
+    from .models import Membership
+
+    q = Q(school_id=school.pk) | Q(academie_id=school.academie_id)
+    if school.circonscription_id:
+        q |= Q(circonscription_id=school.circonscription_id)
+    if school.collectivite_id:
+        q |= Q(collectivite_id=school.collectivite_id)
+    if school.academie.region_id:
+        q |= Q(region_id=school.academie.region_id)
+    return set(Membership.objects.filter(q, role=role).values_list("user_id", flat=True).distinct())

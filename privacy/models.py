@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from directory.choices import ConventionParty as Party  # noqa: F401 (the requests' parties)
+
 
 class RetentionPolicy(models.Model):
     """How long a convention keeps closed tickets before they are anonymised (the directory's
@@ -109,14 +111,6 @@ class InformationNotice(models.Model):
 
 
 # --- data-subject requests (GDPR art. 12, 15-21; who answers: the convention, see requests.py) -----
-class Party(models.TextChoices):
-    """A kind of party of a convention (which one depends on the convention and the school)."""
-
-    ACADEMIE = "academie", _("Éducation nationale (DSDEN, rectorat)")
-    COLLECTIVITE = "collectivite", _("Collectivité")
-    SCHOOL = "school", _("Établissement (chef d'établissement)")
-
-
 class Right(models.TextChoices):
     ACCESS = "access", _("Accès")
     RECTIFICATION = "rectification", _("Rectification")

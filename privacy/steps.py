@@ -142,10 +142,10 @@ ALERTS = {
 
 def dpo_ids(ticket) -> set[int]:
     """The DPOs whose perimeter covers the ticket's school and who may read it (the access rule)."""
+    from directory.selectors import people_covering
     from tickets.access import readers_among
-    from tickets.outbox import _area_ids
 
-    return readers_among(ticket, _area_ids(ticket, Role.DPO))
+    return readers_among(ticket, people_covering(ticket.school, Role.DPO))
 
 
 def alert_dpos(clock: Clock, what: str):

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from directory.choices import Role
 from directory.models import Membership
+from directory.selectors import people_covering
 
 from . import events
 from .access import readers_among
@@ -220,20 +221,7 @@ def enqueue(ticket: Ticket, event: TicketEvent, actor=None) -> list[OutboxMessag
 def _manager_ids(ticket: Ticket) -> set[int]:
     """Managers whose perimeter covers the ticket's school (school, circonscription, académie,
     collectivité or région)."""
-    return _area_ids(ticket, Role.MANAGER)
-
-
-def _area_ids(ticket: Ticket, role) -> set[int]:
-    """People with `role` whose perimeter covers the ticket's school (managers, formateurs)."""
-    school = ticket.school
-    q = Q(school_id=school.pk) | Q(academie_id=school.academie_id)
-    if school.circonscription_id:
-        q |= Q(circonscription_id=school.circonscription_id)
-    if school.collectivite_id:
-        q |= Q(collectivite_id=school.collectivite_id)
-    if school.academie.region_id:
-        q |= Q(region_id=school.academie.region_id)
-    return set(Membership.objects.filter(q, role=role).values_list("user_id", flat=True).distinct())
+    return people_covering(ticket.school, Role.MANAGER)
 
 
 def webhook_payload(ticket: Ticket, event: TicketEvent, webhook: str, actor_id) -> dict:
@@ -454,7 +442,7 @@ def _following(ticket: Ticket, event: TicketEvent, told, actor_id, for_agents) -
             text, body = for_agents(_("Réponse de l'éditeur sur une demande que votre guichet a traitée"))
             audiences["followers"] = (ids, addresses, text, body)
     if Audience.OBSERVERS in told and (answered or landed):
-        ids = _area_ids(ticket, Role.OBSERVER) - {actor_id}
+        ids = people_covering(ticket.school, Role.OBSERVER) - {actor_id}
         if ids:
             what = (_("Réponse de l'éditeur sur une demande de votre secteur") if answered
                     else _("Demande de votre secteur transmise à l'éditeur (%(desk)s)") % {"desk": event.to_desk.name})

@@ -536,7 +536,7 @@ class _ConventionImporter:
         Counted apart from the convention row: the rules are data about the text, not its identity."""
         if entry is None:
             return
-        from privacy.requests import check_rule_set
+        from directory.data_subject_rules import check_rule_set
 
         if not isinstance(entry, dict):
             self.error("data_subject_requests", "objet {source, forward_within_days, relay_answer_to_collectivite, modules, rules} attendu.")

@@ -221,7 +221,8 @@ def _scrub_messages(ticket) -> tuple[int, int]:
             payload=scrub(message.payload, safe=SAFE_MESSAGE_KEYS), status=OutboxMessage.Status.SKIPPED, locked_until=None,
             last_error="Demande anonymisée avant l'envoi.")
         scrubbed += 1
-    deliveries = WebhookDelivery.objects.filter(payload__ticket__id=ticket.pk)
+    # The webhook body names the ticket by its reference (tickets.outbox.ticket_payload).
+    deliveries = WebhookDelivery.objects.filter(payload__ticket__reference=ticket.reference)
     deleted += deliveries.exclude(status=WebhookDelivery.Status.PENDING).delete()[0]
     for delivery in deliveries.filter(status=WebhookDelivery.Status.PENDING):
         WebhookDelivery.objects.filter(pk=delivery.pk).update(

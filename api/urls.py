@@ -26,6 +26,9 @@ urlpatterns = [
              name=f"ticket-transition-{row.name}")
         for row in TRANSITIONS if row.api
     ],
+    path("privacy/requests/", views_privacy.DataSubjectRequestListView.as_view(), name="privacy-requests"),
+    path("privacy/requests/<int:pk>/", views_privacy.DataSubjectRequestDetailView.as_view(), name="privacy-request"),
+    path("privacy/requests/<int:pk>/steps/", views_privacy.DataSubjectRequestStepsView.as_view(), name="privacy-request-steps"),
     path("pivot/tickets/", views_pivot.PivotTicketListView.as_view(), name="pivot-tickets"),
     path("pivot/tickets/<str:reference>/", views_pivot.PivotTicketDetailView.as_view(), name="pivot-ticket"),
     path("outages/", views_sla.OutageListView.as_view(), name="outages"),

@@ -11,6 +11,7 @@ class PrivacyConfig(AppConfig):
 
         from . import steps
 
-        # The DPOs are told when a breach clock starts, warns and falls due (privacy/steps.py).
+        # The DPOs are told when a breach or request clock starts, warns and falls due (privacy/steps.py).
         post_save.connect(steps.on_clock_saved, sender="sla.Clock", dispatch_uid="privacy.breach_clock_started")
         post_save.connect(steps.on_clock_event_saved, sender="sla.ClockEvent", dispatch_uid="privacy.breach_clock_event")
+        post_save.connect(steps.on_request_saved, sender="privacy.DataSubjectRequest", dispatch_uid="privacy.request_clock_started")

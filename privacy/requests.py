@@ -228,8 +228,9 @@ def record_step(req: DataSubjectRequest, *, kind: str, actor, at: datetime | Non
     )
 
 
-def available_steps(req) -> list[str]:
-    done = set(req.steps.values_list("kind", flat=True))
+def available_steps(req, done=None) -> list[str]:
+    """`done`: the kinds already recorded, when the caller has them (a list: no query per row)."""
+    done = set(req.steps.values_list("kind", flat=True)) if done is None else set(done)
     out = []
     if req.misdirected and StepKind.FORWARDED not in done:
         out.append(StepKind.FORWARDED)

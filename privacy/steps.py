@@ -8,6 +8,8 @@
 - `alert_dpos(clock, what)`: the DPOs covering the school are told, in the app and by e-mail, when
   a breach clock starts, reaches its warning and its deadline — outbox rows, delivered by the
   outbox worker like every other notification (no second mailer). Wired in `apps.py`.
+- `alert_request_dpos(req, clock, what)`: the same for a data-subject request's clocks (answer,
+  extended answer, forwarding), to the DPOs who may read the request; by e-mail only (no ticket).
 """
 
 from __future__ import annotations
@@ -129,6 +131,8 @@ def clock_status(clock: Clock | None, now=None) -> dict:
 
 def _duration(seconds: int) -> str:
     hours, rest = divmod(int(seconds), 3600)
+    if hours >= 96:  # a request's month reads in days
+        return f"{hours // 24} j {hours % 24:02d} h"
     return f"{hours} h {rest // 60:02d}"
 
 
@@ -192,3 +196,86 @@ def on_clock_event_saved(sender, instance, created, raw=False, **kwargs):
     clock = instance.clock
     if clock.kind in BREACH_CLOCKS and clock.ticket_id:
         alert_dpos(clock, instance.kind)
+    elif clock.kind in REQUEST_CLOCKS and not clock.ticket_id:
+        _alert_request_event(clock, instance.kind)
+
+
+# --- alerts on the data-subject request clocks ------------------------------------------------------
+# Same path as the breach alerts (outbox rows delivered by the worker), by e-mail only: a request has
+# no ticket, and an in-app notification (tickets.Notification) requires one.
+REQUEST_CLOCKS = (ClockKind.DSR_ANSWER, ClockKind.DSR_FORWARD)
+
+
+def request_of(clock: Clock):
+    from django.db.models import Q
+
+    from .models import DataSubjectRequest
+
+    return (DataSubjectRequest.objects.select_related("convention", "school__academie")
+            .filter(Q(answer_clock=clock) | Q(extended_clock=clock) | Q(forward_clock=clock)).first())
+
+
+def request_dpo_ids(req) -> set[int]:
+    """The DPOs who may read the request (privacy.requests.visible_requests decides)."""
+    from directory.models import User
+    from directory.selectors import people_covering
+
+    from .requests import visible_requests
+
+    schools = [req.school] if req.school_id else list(req.convention.schools.select_related("academie"))
+    candidates = set().union(*(people_covering(s, Role.DPO) for s in schools)) if schools else set()
+    return {u.pk for u in User.objects.filter(pk__in=sorted(candidates), is_active=True)
+            if visible_requests(u).filter(pk=req.pk).exists()}
+
+
+def alert_request_dpos(req, clock: Clock, what: str):
+    """E-mail rows for the DPOs concerned, in the caller's transaction. No person's name: the link opens
+    the request for those who may read it."""
+    from django.contrib.auth import get_user_model
+
+    from tickets.models import OutboxMessage
+    from tickets.outbox import base_url, schedule_delivery
+
+    ids = request_dpo_ids(req)
+    addresses = sorted(set(get_user_model().objects.filter(pk__in=sorted(ids)).exclude(email="")
+                           .values_list("email", flat=True)))
+    if not addresses:
+        return []
+    name, lead = ALERTS[what]
+    due = f" : échéance le {_local(clock.due_at)}" if clock.due_at else ""
+    text = f"{lead} — {clock.get_kind_display()}{due} — demande n° {req.pk} ({req.get_right_display()})"[:300]
+    link = base_url() + reverse("privacy:request", args=[req.pk])
+    where = req.school or f"{req.convention} (au-delà d'une seule école)"
+    body = "\n\n".join((
+        "Bonjour,", text, f"Établissement : {where}",
+        "Enregistrer l'étape (transmission, réponse) arrête le délai : " + link,
+        "— L'assistance ENT",
+    ))
+    created = OutboxMessage.objects.bulk_create([OutboxMessage(
+        channel=OutboxMessage.Channel.EMAIL, event_name=name, ticket=None,
+        payload={"to": addresses, "subject": text[:200], "body": body, "clock": clock.pk, "request": req.pk})])
+    schedule_delivery()
+    return created
+
+
+def on_request_saved(sender, instance, created, raw=False, update_fields=None, **kwargs):
+    """A request's clocks are started before it is saved: the "started" alert follows the save (the
+    answer and forwarding clocks at intake, the extended answer clock when recorded)."""
+    if raw:
+        return
+    if created:
+        started = [c for c in (instance.forward_clock, instance.answer_clock) if c is not None]
+    elif update_fields and "extended_clock" in update_fields and instance.extended_clock_id:
+        started = [instance.extended_clock]
+    else:
+        return
+    for clock in started:
+        alert_request_dpos(instance, clock, "started")
+
+
+def _alert_request_event(clock: Clock, what: str):
+    if clock.state in (ClockState.MET, ClockState.CANCELLED):
+        return  # the step is recorded (a late one stays late on the request page): nothing to do
+    req = request_of(clock)
+    if req is not None:
+        alert_request_dpos(req, clock, what)

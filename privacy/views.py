@@ -148,7 +148,8 @@ def breach_step(request, reference):
 
 @login_required
 def dpo_board(request):
-    """The DPO's board: the security incidents of their perimeter with both legal clocks."""
+    """The DPO's board: the security incidents of their perimeter with both legal clocks, and the open
+    data-subject requests with theirs."""
     from directory.choices import Category, Role
     from directory.selectors import perimeter_for
     from journal.services import record_bulk_read
@@ -172,12 +173,25 @@ def dpo_board(request):
         "clocks": [steps.clock_status(clocks.get((t.pk, kind))) for kind in steps.BREACH_CLOCKS],
         "steps": done.get(t.pk, []),
     } for t in tickets]
-    record_bulk_read(request, "privacy:board", tickets)
+    # The open data-subject requests (not answered yet) by the requests' own rule; the clocks come
+    # with the query (select_related), the competent parties from the row: no query per request.
+    from . import requests as dsr
+    from .models import StepKind
+
+    open_requests = list(dsr.visible_requests(request.user).exclude(steps__kind=StepKind.ANSWERED)
+                         .order_by("received_at", "pk")[:200])
+    request_rows = [{
+        "req": r,
+        "forward": steps.clock_status(r.forward_clock) if r.forward_clock_id else None,
+        "answer": steps.clock_status(r.current_answer_clock),
+        "extended": r.extended_clock_id is not None,
+    } for r in open_requests]
+    record_bulk_read(request, "privacy:board", tickets, detail={"requests": len(open_requests), "request_ids": [r.pk for r in open_requests][:50]})
     request._journal_recorded = True
     from sla.models import ClockKind
 
     return render(request, "privacy/board.html", {
-        "rows": rows, "clock_labels": [ClockKind(k).label for k in steps.BREACH_CLOCKS],
+        "rows": rows, "clock_labels": [ClockKind(k).label for k in steps.BREACH_CLOCKS], "request_rows": request_rows,
     })
 
 

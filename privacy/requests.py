@@ -16,6 +16,7 @@ day). Recording a step stops its clock; the clock's result is never rewritten.""
 from __future__ import annotations
 
 import calendar
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -90,19 +91,29 @@ def forward_due(at: datetime, days: int) -> datetime:
 
 
 # --- who ---------------------------------------------------------------------------------------------
+def _perimeter(user):
+    """The user's perimeter without the grants of a vendor's desk: the publisher's support (a
+    processor, and its API clients) does not hold the controllers' register of requests."""
+    p = perimeter_for(user)
+    if any(g.scope == "vendor" for g in p.grants):
+        p = replace(p, grants=tuple(g for g in p.grants if g.scope != "vendor"))
+    return p
+
+
 def _schools(user):
-    return perimeter_for(user).schools(roles=list(ROLES))
+    return _perimeter(user).schools(roles=list(ROLES))
 
 
 def may_record(user) -> bool:
-    p = perimeter_for(user)
+    p = _perimeter(user)
     return p.everything or p.has_role(*ROLES)
 
 
 def visible_requests(user):
     """The requests a person may read: an agent or DPO whose perimeter covers the school (or, for
-    a request beyond one school, one of the convention's schools), whoever recorded it, administrators."""
-    p = perimeter_for(user)
+    a request beyond one school, one of the convention's schools), whoever recorded it, administrators;
+    not a vendor's support (see _perimeter)."""
+    p = _perimeter(user)
     qs = DataSubjectRequest.objects.select_related("convention", "school", "answer_clock", "extended_clock", "forward_clock")
     if p.everything:
         return qs

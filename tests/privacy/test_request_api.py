@@ -130,3 +130,22 @@ def test_in_the_schema():
     ops = {op["operationId"] for item in schema["paths"].values() for op in item.values() if isinstance(op, dict) and "operationId" in op}
     assert {"privacy_requests_list", "privacy_requests_retrieve", "privacy_requests_steps_list",
             "privacy_requests_steps_create"} <= ops
+
+
+def test_a_vendors_support_sees_no_request(setup):
+    """The publisher's support (an agent of a vendor's desk, a processor) does not hold the register."""
+    from django.urls import reverse
+
+    from directory.models import Desk, Vendor
+    from privacy.requests import may_record, visible_requests
+
+    c, user, req = setup
+    vendor = Vendor.objects.first()
+    desk = Desk.objects.filter(vendor=vendor).first() or Desk.objects.create(vendor=vendor, name="N3", slug="n3-test", level=3)
+    agent = User.objects.create_user("support-editeur")
+    Membership.objects.create(user=agent, role=Role.AGENT, desk=desk)
+    assert not visible_requests(agent).exists() and not may_record(agent)
+    assert _session(agent).get(f"/api/v1/privacy/requests/{req.pk}/").status_code == 404
+    client = APIClient()
+    client.force_login(agent)
+    assert client.get(reverse("privacy:requests")).status_code == 403

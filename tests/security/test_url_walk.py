@@ -37,9 +37,10 @@ PERSON_OBJECT = {"privacy:person_data", "privacy:person_data_json"}
 # Data-subject requests: list and intake for agents and DPOs (privacy.requests.may_record); a
 # request by its pk (the walk's 999999 exists for no one: 404, journaled).
 DSR_GATED = {"privacy:requests", "privacy:request_new"}
-DSR_OBJECT = {"privacy:request", "privacy:request_step"}
+DSR_OBJECT = {"privacy:request", "privacy:request_step", "api:privacy-request", "api:privacy-request-steps"}
 # Signed-in people only; the page shows what their perimeter holds (selectors are tested elsewhere).
 AUTHENTICATED = {
+    "api:privacy-requests",
     "web:report", "web:report_similar", "web:my_tickets", "web:boards", "web:board", "web:outages",
     "web:outage_close", "api:tickets", "api:pivot-tickets", "api:outages", "api:outage-close",
     "api:availability", "api:webhooks", "api:webhook", "api:webhook-rotate", "api:webhook-deliveries",

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from django.db import connection
 
 TABLE = "journal_accessentry"
-SQLITE_GATE = "journal_purge_gate"
+SQLITE_GATE = "journal_purge_gate"  # written literally in the SQL below
 POSTGRES_SETTING = "journal.purge_cutoff"
 
 
@@ -19,7 +19,7 @@ def _set_cutoff(cursor, cutoff) -> None:
         cursor.execute("SELECT set_config(%s, %s, true)", [POSTGRES_SETTING, value])
     elif vendor == "sqlite":
         value = connection.ops.adapt_datetimefield_value(cutoff) if cutoff is not None else None
-        cursor.execute(f"UPDATE {SQLITE_GATE} SET cutoff = %s WHERE id = 1", [value])
+        cursor.execute("UPDATE journal_purge_gate SET cutoff = %s WHERE id = 1", [value])
 
 
 @contextmanager
@@ -56,8 +56,8 @@ def install_sqlite_flush_gate() -> None:
     def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
         statements = original(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
         if statements and TABLE in tables and SQLITE_GATE in self.connection.introspection.table_names():
-            gate = f"UPDATE {SQLITE_GATE} SET cutoff = "
-            statements = [gate + "'9999-12-31' WHERE id = 1;", *statements, gate + "NULL WHERE id = 1;"]
+            statements = ["UPDATE journal_purge_gate SET cutoff = '9999-12-31' WHERE id = 1;", *statements,
+                          "UPDATE journal_purge_gate SET cutoff = NULL WHERE id = 1;"]
         return statements
 
     sql_flush.journal_gate = True

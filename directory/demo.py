@@ -24,10 +24,12 @@ names the tests use); `world.past_conventions` the signed ones they follow.
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from django.db import transaction
 
 from .choices import Category, CollectiviteKind, DeskSpeciality, HolidayZone, Level, Resolver, Role, SchoolKind
+from .importers.conventions import dsr_fields, load_convention_file
 from .models import (
     Academie,
     Circonscription,
@@ -108,6 +110,16 @@ def _routes(convention, matrix):
                             direct_access=direct == DIRECT)
 
     SupportRoute.objects.bulk_create(route(level, category, target) for (level, category), target in matrix.items())
+
+
+SIGNED_EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "conventions"
+
+
+def _signed_dsr_terms(example: str) -> dict:
+    """Who answers a data-subject request, as the signed example of the same seed says (one copy of
+    the clause: docs/conventions/)."""
+    entry = load_convention_file(SIGNED_EXAMPLES / example).get("data_subject_requests")
+    return dsr_fields(entry) if entry else {}
 
 
 def _convention(*, reference, title, starts_on, ends_on, schools, collectivites, matrix, **fields):
@@ -212,10 +224,11 @@ def build_demo_world(password: str, today: date | None = None) -> DemoWorld:
     maguelone_schools = [w.schools[u] for u, *_ in MONTPELLIER_SCHOOLS]
     sete_schools = [w.schools[u] for u, *_ in MONTPELLIER_OTHER_SCHOOLS]
     nice_terms = dict(academie=nice, product=one, fee_per_school=Decimal("0"), schools=nice_schools,
-                      collectivites=[villeneuve_loubet], matrix=nice_matrix, fallback_desk=d["erun-antibes"])
+                      collectivites=[villeneuve_loubet], matrix=nice_matrix, fallback_desk=d["erun-antibes"],
+                      **_signed_dsr_terms("alpes-maritimes-villeneuve-loubet.yaml"))
     maguelone_terms = dict(region=occitanie, academie=montpellier, product=ent_ecole, fee_per_school=Decimal("45.00"),
                            schools=maguelone_schools, collectivites=[maguelone], matrix=montpellier_matrix,
-                           fallback_desk=d["dsi-montpellier"])
+                           fallback_desk=d["dsi-montpellier"], **_signed_dsr_terms("occitanie-villeneuve-les-maguelone.yaml"))
     sete_terms = dict(academie=montpellier, product=ent_ecole, schools=sete_schools, collectivites=[sete_commune],
                       matrix=montpellier_matrix, fallback_desk=d["dsi-montpellier"])
 
@@ -263,7 +276,7 @@ def build_demo_world(password: str, today: date | None = None) -> DemoWorld:
         title="ENT du Grand Est — groupement de commandes (dates, titulaire et établissements illustratifs)",
         region=grand_est, academie=nancy, product=mbn, starts_on=date(2023, 9, 1), ends_on=date(2028, 8, 31),
         sla_policy_reference="grand-est-99.7", schools=list(ge.values()), collectivites=[moselle, region_ge], matrix=ge_matrix,
-        fallback_desk=d["guichet-nancy"])
+        fallback_desk=d["guichet-nancy"], **_signed_dsr_terms("grand-est.yaml"))
     w.conventions.update(nice=c_nice, montpellier=c_mtp, sete=c_sete, grand_est=c_ge)
 
     # --- People, one per role

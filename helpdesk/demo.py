@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from privacy.services import save_breach_report
+from privacy import demo as privacy_demo
 from sla import demo as sla_demo
 from sla.services import publish_policy
 from tickets import demo as tickets_demo
@@ -40,7 +40,7 @@ def seed_activity(world, *, history: bool = True) -> Seeded:
         with time_machine.travel(now - timedelta(days=sla_demo.HISTORY_DAYS, hours=1), tick=False):
             for convention in world.conventions.values():
                 publish_policy(convention, targets=POLICY, name="Politique de démonstration")
-        h = sla_demo.seed_history(world, catalogue, now=now, breach_report=save_breach_report)
+        h = sla_demo.seed_history(world, catalogue, now=now, privacy=privacy_demo)
         if h.failures:
             raise RuntimeError("historique de démonstration : " + " ; ".join(h.failures[:5]))
         result.history_tickets, result.outages = h.tickets, h.outages

@@ -143,6 +143,9 @@ class DataSubjectRequest(models.Model):
     forward_clock = models.OneToOneField("sla.Clock", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("délai de transmission"))
     created_at = models.DateTimeField(_("enregistrée le"), auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("enregistrée par"))
+    # Set by the retention job: the person's name, contact and every free text are gone; the right,
+    # dates, competent party and clocks stay (legal-clock statistics, accountability).
+    anonymised_at = models.DateTimeField(_("anonymisée le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("demande d'exercice de droits")

@@ -252,3 +252,58 @@ def available_steps(req, done=None) -> list[str]:
     elif req.convention.dsr_relay_answer and Party.ACADEMIE in req.competent and StepKind.RELAYED not in done:
         out.append(StepKind.RELAYED)
     return out
+
+
+# --- retention ----------------------------------------------------------------------------------
+# A request is kept, to prove it was answered in time, as long as a closed ticket of its convention
+# (RetentionPolicy, else HELPDESK["TICKET_RETENTION_DAYS"]), counted from the answer — or, never
+# answered, from the end of the longest legal delay (three months after receipt).
+UNANSWERED_END_MONTHS = 3
+
+
+def expired_requests(now=None) -> list[DataSubjectRequest]:
+    from .models import RetentionPolicy
+    from .services import default_retention_days
+
+    now = now or timezone.now()
+    policies = {p.convention_id: p.closed_ticket_days for p in RetentionPolicy.objects.all()}
+    default = default_retention_days()
+    answered = {r: at for r, at in DataSubjectRequestStep.objects.filter(kind=StepKind.ANSWERED, request__anonymised_at=None)
+                .values_list("request_id", "at")}
+    candidates = DataSubjectRequest.objects.filter(anonymised_at=None).order_by("pk")
+    out = []
+    for req in candidates:
+        end = answered.get(req.pk) or add_months(req.received_at, UNANSWERED_END_MONTHS)
+        if end < now - timedelta(days=policies.get(req.convention_id, default)):
+            out.append(req)
+    return out
+
+
+@transaction.atomic
+def anonymise_request(req: DataSubjectRequest, now=None) -> DataSubjectRequest:
+    """Anonymisation, not pseudonymisation: the person's name and contact, the steps' free text
+    (recipient, reason, reference) and the notes of its clocks go; nothing else names the person."""
+    from sla.models import Clock
+
+    from .services import ANONYMISED
+
+    req = DataSubjectRequest.objects.select_for_update().get(pk=req.pk)
+    if req.anonymised_at is not None:
+        return req
+    DataSubjectRequest.objects.filter(pk=req.pk).update(person_name=ANONYMISED, person_contact=ANONYMISED,
+                                                        anonymised_at=now or timezone.now())
+    steps = req.steps.all()
+    steps.exclude(recipient="").update(recipient=ANONYMISED)
+    steps.exclude(detail="").update(detail=ANONYMISED)
+    clocks = [c for c in (req.answer_clock_id, req.extended_clock_id, req.forward_clock_id) if c]
+    Clock.objects.filter(pk__in=clocks).exclude(note="").update(note=ANONYMISED)
+    req.refresh_from_db()
+    return req
+
+
+def anonymise_expired_requests(now=None) -> int:
+    done = 0
+    for req in expired_requests(now):
+        anonymise_request(req, now=now)
+        done += 1
+    return done

@@ -81,9 +81,9 @@ class History:
     failures: list = field(default_factory=list)
     tickets: int = 0
     outages: int = 0
-    # Writes the breach report of the demo's security incident (privacy sits above sla: the project
-    # passes privacy.services.save_breach_report); None leaves the incident without one.
-    breach_report: object = None
+    # The DPO's steps (breach report and notifications, data-subject request): privacy sits above
+    # sla, so the project passes privacy.demo; None leaves the incident and the request unrecorded.
+    privacy: object = None
 
     def at(self, when, story):
         if when <= self.now:
@@ -207,8 +207,6 @@ def _security_incident(h: History, school):
     """A suspected personal-data breach: 48 h to tell the other party (met), 72 h for the CNIL (late)."""
     from tickets import services as t
 
-    from .services import record_legal_notice
-
     u = h.world.users
     requester = h.people[school.uai]["requesters"][0]
     ticket = t.open_ticket(actor=requester, school=school, category=Category.SECURITY, service="Espace documentaire",
@@ -216,27 +214,27 @@ def _security_incident(h: History, school):
                            description="Un parent voit les documents d'une autre classe dans l'espace documentaire. "
                                        "Demande fictive de l'historique de démonstration.")
     h.tickets += 1
+    if h.privacy is None:
+        return
     yield timezone.now() + timedelta(hours=3)
-    if h.breach_report is not None:
-        h.breach_report(
-            ticket, actor=u["dpo"], nature="Perte de confidentialité : partage de dossier mal paramétré (fictif)",
-            detected_at=ticket.created_at, person_categories="Élèves et leurs parents", approx_persons=27,
-            record_categories="Noms, prénoms, travaux d'élèves", approx_records=60,
-            consequences="Consultation par une famille d'une autre classe", measures_taken="Partage retiré, journal d'accès vérifié",
-            contact_name="Délégué à la protection des données de l'académie (fictif)")
+    h.privacy.breach_report(
+        ticket, actor=u["dpo"], nature="Perte de confidentialité : partage de dossier mal paramétré (fictif)",
+        detected_at=ticket.created_at, person_categories="Élèves et leurs parents", approx_persons=27,
+        record_categories="Noms, prénoms, travaux d'élèves", approx_records=60,
+        consequences="Consultation par une famille d'une autre classe", measures_taken="Partage retiré, journal d'accès vérifié",
+        contact_name="Délégué à la protection des données de l'académie (fictif)")
     yield timezone.now() + timedelta(hours=20)
-    for clock in Clock.objects.filter(ticket=ticket, kind=ClockKind.BREACH_NOTICE):
-        record_legal_notice(clock, actor=u["dpo"], recipient="Commune de Villeneuve-lès-Maguelone", reference="Courriel (fictif)")
+    h.privacy.other_party_notified(ticket, actor=u["dpo"],
+                                   evidence=f"Courriel à la commune de Villeneuve-lès-Maguelone {FICTIF}")
     yield timezone.now() + timedelta(hours=60)  # 83 h after the discovery: past the 72 h of art. 33
-    for clock in Clock.objects.filter(ticket=ticket, kind=ClockKind.CNIL_NOTICE):
-        record_legal_notice(clock, actor=u["dpo"], recipient="CNIL (téléservice de notification)", reference="Notification n° 0000 (fictive)")
+    h.privacy.cnil_notified(ticket, actor=u["dpo"], evidence=f"Accusé de réception du téléservice {FICTIF}",
+                            reference="Notification n° 0000 (fictive)")
 
 
 def _data_subject_request(h: History, school):
-    """A parent's access request sent to the commune (not the controller): forwarded within 8 days."""
+    """A parent's access request sent to the commune, while the convention names the Rectrice
+    (art. 8): forwarded three days later (the convention sets no delay), answered within the month."""
     from tickets import services as t
-
-    from .services import declare_misdirected_request, record_legal_notice
 
     u = h.world.users
     received = timezone.now() - timedelta(days=2)
@@ -245,15 +243,18 @@ def _data_subject_request(h: History, school):
                            description="La mairie a reçu la demande d'un parent (droit d'accès, RGPD art. 15) ; le "
                                        "responsable de traitement est la rectrice. Demande fictive de l'historique de démonstration.")
     h.tickets += 1
+    if h.privacy is None:
+        return
     yield timezone.now() + timedelta(hours=4)
-    clock = declare_misdirected_request(ticket, actor=u["dpo"], received_at=received,
-                                        note="Reçue par la commune de Villeneuve-lès-Maguelone (fictif)")
-    yield timezone.now() + timedelta(days=3)
-    record_legal_notice(clock, actor=u["dpo"], recipient="Délégué à la protection des données de l'académie de Montpellier",
-                        reference="Transmission (fictive)")
+    req = h.privacy.misdirected_access_request(actor=u["dpo"], convention=h.world.conventions["montpellier"],
+                                               school=school, received_at=received)
+    yield timezone.now() + timedelta(days=1)
+    h.privacy.forwarded(req, actor=u["dpo"], recipient="Délégué à la protection des données de l'académie de Montpellier")
     ticket = t.take(ticket, actor=u["directeur"])
     yield h.later(school, timezone.now(), 2 * H)
     t.resolve(ticket, actor=u["directeur"], summary=f"Demande transmise ; la réponse au parent suit dans le mois {FICTIF}.")
+    yield timezone.now() + timedelta(days=12)
+    h.privacy.answered(req, actor=u["dpo"], detail=f"Copie des données envoyée au parent par courrier {FICTIF}")
 
 
 def _daily(h: History):
@@ -366,10 +367,10 @@ def start_of_big(plan):
     return next(start for slug, _s, start, _e, _c, _a in plan if slug == "authentification")
 
 
-def seed_history(world, services: dict, *, now: datetime | None = None, seed: int = SEED, breach_report=None) -> History:
+def seed_history(world, services: dict, *, now: datetime | None = None, seed: int = SEED, privacy=None) -> History:
     """Replay a year of activity ending at `now` (default: the present moment)."""
     now = now or timezone.now()
-    h = History(world=world, now=now, rng=random.Random(seed), breach_report=breach_report)  # nosec B311 - a reproducible demo history, no secret
+    h = History(world=world, now=now, rng=random.Random(seed), privacy=privacy)  # nosec B311 - a reproducible demo history, no secret
     h.people = _people(world)
     begin = now - timedelta(days=HISTORY_DAYS)
 

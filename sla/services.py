@@ -20,7 +20,6 @@ from .models import Clock, ClockKind, ClockState, Priority, SlaPolicy, SlaTarget
 LEGAL_SECONDS = {
     ClockKind.BREACH_NOTICE: 48 * 3600,  # convention: notify the other party within 48 hours
     ClockKind.CNIL_NOTICE: 72 * 3600,  # GDPR art. 33
-    ClockKind.DSR_FORWARD: 8 * 86400,  # convention: forward a misdirected request within 8 days
 }
 
 
@@ -213,14 +212,6 @@ def may_record_legal_notice(user, ticket) -> bool:
     if p.everything:
         return True
     return p.has_role(Role.DPO) and p.covers_school(ticket.school, roles=[Role.DPO])
-
-
-@transaction.atomic
-def declare_misdirected_request(ticket, *, actor, received_at: datetime | None = None, note="") -> Clock:
-    """A data-subject request reached a party that is not competent: 8 days to forward it."""
-    if not may_record_legal_notice(actor, ticket):
-        raise PermissionDenied("Seul le délégué à la protection des données compétent peut déclarer cette demande.")
-    return _legal_clock(ticket, ClockKind.DSR_FORWARD, received_at or timezone.now(), note=note)
 
 
 @transaction.atomic

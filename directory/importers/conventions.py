@@ -50,6 +50,14 @@ RESOLVER_NAMES = {
 }
 
 
+def dsr_fields(entry: dict) -> dict:
+    """The convention's fields for its key `data_subject_requests` (checked by the importer)."""
+    return {"dsr_modules": entry.get("modules", []), "dsr_rules": entry.get("rules", []),
+            "dsr_forward_days": entry.get("forward_within_days"),
+            "dsr_relay_answer": entry.get("relay_answer_to_collectivite", False),
+            "dsr_source": str(entry.get("source") or "")[:255]}
+
+
 def load_convention_file(path) -> dict:
     path = Path(path)
     try:
@@ -551,9 +559,7 @@ class _ConventionImporter:
             self.error(f"data_subject_requests.{where}", message)
         if self.errors:
             return
-        values = {"dsr_modules": entry.get("modules", []), "dsr_rules": entry.get("rules", []),
-                  "dsr_forward_days": entry.get("forward_within_days"), "dsr_relay_answer": relay,
-                  "dsr_source": str(entry.get("source") or "")[:255]}
+        values = dsr_fields(entry)
         changed = [f for f, v in values.items() if getattr(convention, f) != v]
         for f in changed:
             setattr(convention, f, values[f])

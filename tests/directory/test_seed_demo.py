@@ -8,6 +8,7 @@ import time_machine
 from django.core.management import CommandError, call_command
 
 from directory.models import User
+from privacy.models import BreachStep, DataSubjectRequest
 from sla import rollup
 from sla.calendar import PARIS
 from sla.models import Clock, ClockEvent, ClockKind, Outage, Service
@@ -47,10 +48,16 @@ def test_seed_demo_builds_the_world_its_tickets_and_a_year_of_history(settings, 
     assert ticket_clocks.filter(met_within_target=True).exists() and ticket_clocks.filter(met_within_target=False).exists()
     assert ClockEvent.objects.filter(kind="breach").exists()
     assert "(fictif)" in Ticket.objects.filter(created_at__lt=NOW - timedelta(days=30)).first().title
-    # A security incident (48 h met, CNIL 72 h late) and a misdirected data-subject request forwarded in 8 days.
-    assert Clock.objects.get(kind=ClockKind.BREACH_NOTICE).met_within_target is True
-    assert Clock.objects.get(kind=ClockKind.CNIL_NOTICE).met_within_target is False
-    assert Clock.objects.get(kind=ClockKind.DSR_FORWARD).met_within_target is True
+    # A security incident whose steps the DPO recorded (48 h met, CNIL 72 h late), and a parent's
+    # request to the commune forwarded to the Rectrice the convention names, answered in the month.
+    steps = {s.kind: s for s in BreachStep.objects.select_related("clock")}
+    assert set(steps) == {"other_party", "cnil"}
+    assert steps["other_party"].clock.met_within_target is True and steps["cnil"].clock.met_within_target is False
+    req = DataSubjectRequest.objects.get()
+    assert req.misdirected and req.competent == ["academie"] and "article 8" in req.convention.dsr_source
+    assert req.forward_clock is None  # the Occitanie convention sets no forwarding delay
+    assert [s.kind for s in req.steps.order_by("at")] == ["forwarded", "answered"]
+    assert req.answer_clock.met_within_target is True
 
     # Availability as the manager's dashboard reads it: one month of the year below 99.7 %.
     manager = User.objects.get(username="manager")

@@ -20,9 +20,9 @@ from api.models import WebhookDelivery, WebhookEvent
 from directory.models import Resource, Vendor
 from privacy import services as privacy
 from privacy.models import AnonymisationLog
-from privacy.tasks import anonymise_expired_tickets
+from privacy import requests as dsr
+from privacy.tasks import anonymise_expired_requests, anonymise_expired_tickets
 from sla import rollup
-from sla import services as sla
 from tests.api.conftest import captured, make_client  # noqa: F401 — fixtures
 from tickets import outbox, services
 from tickets.models import Attachment, Notification, OutboxMessage, Ticket
@@ -146,9 +146,13 @@ def _parent_request(world):
                              contact=CONTACT, resource=resource)
     t = services.escalate(services.take(t, actor=u["directeur"]), actor=u["directeur"], reason=f"Ressource tierce : {NAME}")
     t = services.forward_external(t, actor=u["erun"], to="editor", message=f"Transmis pour {NAME}")
-    # The request was a data-subject request received by the wrong party: the DPO's 8-day clock.
-    clock = sla.declare_misdirected_request(t, actor=u["dpo"], note=f"Demande d'effacement de {NAME}")
-    sla.record_legal_notice(clock, actor=u["dpo"], recipient=f"DPD, pour {NAME}", reference=f"Réf. {NAME}")
+    # It was a data-subject request received by the wrong party: the DPO records it and its steps.
+    req = dsr.record_request(actor=u["dpo"], convention=world.conventions["montpellier"], school=school,
+                             person_name=f"Parent de {NAME}", person_contact=CONTACT, right="erasure",
+                             received_by="collectivite", received_at=timezone.now())
+    dsr.record_step(req, kind="forwarded", actor=u["dpo"], recipient=f"DPD, pour {NAME}")
+    dsr.record_step(req, kind="extended", actor=u["dpo"], detail=f"Dossier de {NAME} complexe")
+    dsr.record_step(req, kind="answered", actor=u["dpo"], detail=f"Effacement confirmé à {NAME}")
     return services.cancel(t, actor=u["erun"], reason=f"Annulée : {NAME}")
 
 
@@ -167,7 +171,8 @@ def test_no_copy_of_the_marker_survives_the_retention_job(world, client, media, 
     assert WebhookDelivery.objects.exists() and Notification.objects.exists()
     assert OutboxMessage.objects.filter(channel="email", status="sent").exists()
     before = marker_rows()
-    assert {r.split(".")[0] for r in before} >= {"tickets_ticket", "tickets_comment", "tickets_ticketevent", "tickets_outboxmessage",
+    assert {r.split(".")[0] for r in before} >= {"privacy_datasubjectrequest", "privacy_datasubjectrequeststep", "sla_clock",
+                                                 "tickets_ticket", "tickets_comment", "tickets_ticketevent", "tickets_outboxmessage",
                                                  "tickets_notification", "tickets_attachment", "api_webhookdelivery"}, before
     assert marker_files(media)
     read_everything(client, world.users["admin"], ode, closed, cancelled)  # the access journal's lines exist too
@@ -180,7 +185,8 @@ def test_no_copy_of_the_marker_survives_the_retention_job(world, client, media, 
 
     with time_machine.travel(timezone.now() + timedelta(days=400)):
         assert anonymise_expired_tickets.call_local() == 2
-        assert privacy.anonymise_expired() == 0  # idempotent
+        assert anonymise_expired_requests.call_local() == 1
+        assert privacy.anonymise_expired() == 0 and dsr.anonymise_expired_requests() == 0  # idempotent
         assert marker_rows() == []
         assert marker_files(media) == []
         # The dashboard's counts moved with the service the job replaced (still in step with the tickets).

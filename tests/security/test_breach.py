@@ -90,17 +90,6 @@ def test_breach_report_rules(breach, mtp_ticket, u):
     assert "nombre approximatif de personnes" in report.missing
 
 
-def test_data_protection_request_misdirected_starts_the_8_day_clock(world, u):
-    """A rectification request received by the wrong party: the DPO declares it, 8 days to forward."""
-    from sla.services import declare_misdirected_request
-
-    t = services.open_ticket(actor=u["enseignant"], school=world.schools["0341255E"], title="Rectifier mon nom",
-                             description="Mon nom est mal orthographié", category="data_protection", impact=3, urgency=3)
-    clock = declare_misdirected_request(t, actor=u["dpo"])
-    assert clock.kind == ClockKind.DSR_FORWARD and clock.target_seconds == 8 * 86400
-    assert t.desk is not None  # routed by the convention's matrix like any ticket
-
-
 def test_breach_at_a_vendor_desk_stays_out_of_the_vendor_queue(breach, u):
     """The work queue obeys the same rule as the lists: a vendor never sees a breach."""
     from tickets.models import Ticket

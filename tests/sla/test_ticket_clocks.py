@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 
 from sla.clocks import raise_due_events
 from sla.models import Clock, ClockKind, ClockState
-from sla.services import declare_misdirected_request, publish_policy, record_legal_notice
+from sla.services import publish_policy, record_legal_notice
 from tickets import services as ts
 from tickets.models import OutboxMessage, TicketEvent
 
@@ -188,11 +188,3 @@ def test_security_incident_legal_clocks(world, policy):
     assert raise_due_events(paris(2025, 3, 17, 21, 0, 1))["breach"] >= 1
 
 
-def test_misdirected_data_subject_request_8_days(world, policy):
-    t = open_ticket(world, paris(2025, 3, 14, 10), category="data_protection")
-    with pytest.raises(PermissionDenied):
-        declare_misdirected_request(t, actor=world.users["directeur"], received_at=paris(2025, 3, 14, 10))
-    clock = declare_misdirected_request(t, actor=world.users["dpo"], received_at=paris(2025, 3, 14, 10))
-    assert clock.due_at == paris(2025, 3, 22, 10)
-    clock = record_legal_notice(clock, actor=world.users["dpo"], at=paris(2025, 3, 23, 10), recipient="DPO de la commune")
-    assert clock.met_within_target is False

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from .breach_rules import breach_fields
 from .choices import Category, CollectiviteKind, DeskSpeciality, HolidayZone, Level, Resolver, Role, SchoolKind
 from .importers.conventions import dsr_fields, load_convention_file
 from .models import (
@@ -116,10 +117,13 @@ SIGNED_EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "conventions
 
 
 def _signed_dsr_terms(example: str) -> dict:
-    """Who answers a data-subject request, as the signed example of the same seed says (one copy of
-    the clause: docs/conventions/)."""
-    entry = load_convention_file(SIGNED_EXAMPLES / example).get("data_subject_requests")
-    return dsr_fields(entry) if entry else {}
+    """Who answers a data-subject request and who notifies a breach, as the signed example of the
+    same seed says (one copy of the clauses: docs/conventions/)."""
+    data = load_convention_file(SIGNED_EXAMPLES / example)
+    fields = dsr_fields(data["data_subject_requests"]) if data.get("data_subject_requests") else {}
+    if data.get("breach_notification"):
+        fields.update(breach_fields(data["breach_notification"]))
+    return fields
 
 
 def _convention(*, reference, title, starts_on, ends_on, schools, collectivites, matrix, **fields):

@@ -290,6 +290,12 @@ class Convention(models.Model):
         help_text=_("Poitiers, art. 5 : la DSDEN fait part à la collectivité de la réponse apportée."),
     )
     dsr_source = models.CharField(_("source (article de la convention)"), max_length=255, blank=True)
+    # Personal-data breach: who notifies the CNIL, joint drafting (directory/breach_rules.py, key
+    # `breach_notification`); empty: each controller notifies for its part (GDPR art. 33).
+    breach_rules = models.JSONField(
+        _("règles de notification d'une violation"), default=dict, blank=True,
+        help_text=_("{source, cnil_notifier : academie, collectivite, school ou perimeter, joint_draft}."),
+    )
 
     class Meta:
         verbose_name = _("convention")

@@ -172,6 +172,7 @@ class _ConventionImporter:
             self.coverage(convention, schools)
             self.matrix(convention, self.data.get("support_matrix"), schools)
             self.data_subject_requests(convention, self.data.get("data_subject_requests"))
+            self.breach_notification(convention, self.data.get("breach_notification"))
         except _Stop:
             return
 
@@ -535,6 +536,21 @@ class _ConventionImporter:
             convention.save()
         self.report.count("convention", "updated" if changed else "unchanged")
         return convention
+
+    def breach_notification(self, convention, entry):
+        """Who notifies the CNIL of a breach, joint drafting (privacy/breaches.py)."""
+        from directory.breach_rules import breach_fields, check_breach_rules
+
+        if entry is None:
+            return
+        for where, message in check_breach_rules(entry):
+            self.error("breach_notification" + (f".{where}" if where else ""), message)
+        if self.errors:
+            return
+        rules = breach_fields(entry)["breach_rules"]
+        if convention.breach_rules != rules:
+            convention.breach_rules = rules
+            convention.save(update_fields=["breach_rules"])
 
     DSR_KEYS = {"modules": "dsr_modules", "rules": "dsr_rules", "forward_within_days": "dsr_forward_days",
                 "relay_answer_to_collectivite": "dsr_relay_answer", "source": "dsr_source"}

@@ -53,8 +53,18 @@ class AnonymisationLog(models.Model):
         }
 
 
+class AffectedPerimeter(models.TextChoices):
+    """Whose users the breach touches: where the convention says so, it decides who notifies (Grand Est art. 7)."""
+
+    ALL = "all", _("L'ensemble des utilisateurs de l'ENT")
+    ACADEMIE = "academie", _("Les utilisateurs d'une académie")
+    DEPARTEMENT = "departement", _("Les utilisateurs d'un département")
+    SCHOOLS = "schools", _("Un ou quelques établissements")
+
+
 class BreachReport(models.Model):
-    """What the CNIL notification needs (GDPR art. 33-3), attached to a security-incident ticket."""
+    """What the CNIL notification needs (GDPR art. 33-3), attached to a security-incident ticket.
+    Kept when the ticket is anonymised: it is the breach's documentation (GDPR art. 33-5)."""
 
     journal_type = "breach"
 
@@ -71,6 +81,11 @@ class BreachReport(models.Model):
     contact_name = models.CharField(_("contact (DPD ou autre point de contact)"), max_length=200, blank=True)
     contact_email = models.EmailField(_("courriel du contact"), blank=True)
     contact_phone = models.CharField(_("téléphone du contact"), max_length=40, blank=True)
+    affected_perimeter = models.CharField(_("périmètre des personnes concernées"), max_length=16, blank=True,
+                                          choices=AffectedPerimeter.choices)
+    # A file drafted jointly (convention rule joint_draft): party → {"by": name, "at": ISO time}; any
+    # change of the file clears them (each party approves the text the CNIL will read).
+    approvals = models.JSONField(_("validations du dossier"), default=dict, blank=True)
     updated_at = models.DateTimeField(_("mis à jour le"), auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("mis à jour par"))
 

@@ -349,8 +349,9 @@ def purge_delivered_expired(now=None) -> int:
 
 
 # --- breach notification ------------------------------------------------------------------------
-BREACH_FIELDS = ("nature", "detected_at", "person_categories", "approx_persons", "record_categories", "approx_records",
-                 "consequences", "measures_taken", "measures_proposed", "contact_name", "contact_email", "contact_phone")
+BREACH_FIELDS = ("nature", "detected_at", "affected_perimeter", "person_categories", "approx_persons", "record_categories",
+                 "approx_records", "consequences", "measures_taken", "measures_proposed", "contact_name", "contact_email",
+                 "contact_phone")
 
 
 def may_manage_breach(user, ticket) -> bool:
@@ -371,8 +372,11 @@ def save_breach_report(ticket, *, actor, **fields) -> BreachReport:
     if not (fields.get("nature") or "").strip():
         raise ValidationError({"nature": "Décrire la nature de la violation."})
     report, _created = BreachReport.objects.select_for_update().get_or_create(ticket=ticket, defaults={"nature": fields["nature"], "updated_by": actor})
+    changed = [name for name, value in fields.items() if getattr(report, name) != value]
     for name, value in fields.items():
         setattr(report, name, value)
+    if changed:
+        report.approvals = {}  # a jointly drafted file is approved as it reads now
     report.updated_by = actor
     report.full_clean()
     report.save()

@@ -12,6 +12,7 @@ urlpatterns = [
     path("violations/<str:reference>/", views.breach_edit, name="breach"),
     path("violations/", views.dpo_board, name="board"),
     path("violations/<str:reference>/etapes/", views.breach_step, name="breach_step"),
+    path("violations/<str:reference>/validation/", views.breach_approve, name="breach_approve"),
     path("violations/<str:reference>/notification/", views.breach_notification, name="breach_notification"),
     path("demandes-de-droits/", views_requests.request_list, name="requests"),
     path("demandes-de-droits/nouvelle/", views_requests.request_new, name="request_new"),

@@ -14,13 +14,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from core.forms import add_service_errors
+from directory.choices import ConventionParty
 from directory.models import User
 from journal.models import Action, ObjectType, Outcome
 from journal.services import record
 from tickets.models import Ticket
 from tickets.selectors import visible_to
 
-from . import services, steps
+from . import breaches, services, steps
 from .models import BreachReport, BreachStep, BreachStepKind
 
 
@@ -101,10 +102,31 @@ def _breach_page(request, ticket, *, form=None, step_form=None, status=200):
         step_form = BreachStepForm(initial={"kind": first, "done_at": timezone.localtime().replace(second=0, microsecond=0)})
     rows = [{"label": clock.get_kind_display(), "clock": clock, "status": steps.clock_status(clock)}
             for kind in steps.BREACH_CLOCKS if (clock := clocks.get(kind))]
+    party = breaches.party_of(request.user, ticket)
     return render(request, "privacy/breach_form.html", {
         "ticket": ticket, "form": form or BreachForm(instance=report), "report": report, "clock_rows": rows,
         "steps": recorded, "step_form": step_form, "all_done": done >= set(BreachStepKind.values),
+        "notifier": breaches.cnil_notifier(ticket, report), "joint_draft": breaches.joint_draft(ticket),
+        "approvals_pending": breaches.approvals_pending(ticket, report),
+        "approvals": [(ConventionParty(p).label, a) for p, a in (report.approvals if report else {}).items()],
+        "may_approve": bool(report and party and party not in report.approvals and breaches.joint_draft(ticket)),
     }, status=status)
+
+
+@login_required
+def breach_approve(request, reference):
+    """A drafting party's DPO approves the jointly drafted file as it reads now."""
+    ticket = _breach_ticket(request, reference)
+    if request.method != "POST":
+        return redirect("privacy:breach", reference=ticket.reference)
+    _journal(request, Action.CHANGE, ticket, object_type=ObjectType.BREACH, detail={"step": "file_approved"})
+    try:
+        breaches.approve_file(ticket, actor=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+    else:
+        messages.success(request, _("Dossier validé pour votre partie."))
+    return redirect("privacy:breach", reference=ticket.reference)
 
 
 @login_required

@@ -32,7 +32,7 @@ TICKET_OBJECT = {
 }
 TICKET_OBJECT_PREFIX = "api:ticket-transition-"
 ATTACHMENT_URLS = {"tickets:attachment-download", "web:attachment_preview"}  # <pk> is the attachment's
-BREACH_OBJECT = {"privacy:breach", "privacy:breach_notification", "privacy:breach_step", "api:ticket-breach-steps"}
+BREACH_OBJECT = {"privacy:breach", "privacy:breach_approve", "privacy:breach_notification", "privacy:breach_step", "api:ticket-breach-steps"}
 PERSON_OBJECT = {"privacy:person_data", "privacy:person_data_json"}
 # Data-subject requests: list and intake for agents and DPOs (privacy.requests.may_record); a
 # request by its pk (the walk's 999999 exists for no one: 404, journaled).

@@ -9,7 +9,7 @@
   a breach clock starts, reaches its warning and its deadline — outbox rows, delivered by the
   outbox worker like every other notification (no second mailer). Wired in `apps.py`.
 - `alert_request_dpos(req, clock, what)`: the same for a data-subject request's clocks (answer,
-  extended answer, forwarding), to the DPOs who may read the request; by e-mail only (no ticket).
+  extended answer, forwarding), to the DPOs who may read the request.
 """
 
 from __future__ import annotations
@@ -201,8 +201,8 @@ def on_clock_event_saved(sender, instance, created, raw=False, **kwargs):
 
 
 # --- alerts on the data-subject request clocks ------------------------------------------------------
-# Same path as the breach alerts (outbox rows delivered by the worker), by e-mail only: a request has
-# no ticket, and an in-app notification (tickets.Notification) requires one.
+# Same path as the breach alerts (outbox rows delivered by the worker): in the app (a notification
+# with no ticket, its link opens the request) and by e-mail.
 REQUEST_CLOCKS = (ClockKind.DSR_ANSWER, ClockKind.DSR_FORWARD)
 
 
@@ -229,31 +229,35 @@ def request_dpo_ids(req) -> set[int]:
 
 
 def alert_request_dpos(req, clock: Clock, what: str):
-    """E-mail rows for the DPOs concerned, in the caller's transaction. No person's name: the link opens
-    the request for those who may read it."""
+    """In-app and e-mail rows for the DPOs concerned, in the caller's transaction. No person's name:
+    the link opens the request for those who may read it."""
     from django.contrib.auth import get_user_model
 
     from tickets.models import OutboxMessage
     from tickets.outbox import base_url, schedule_delivery
 
     ids = request_dpo_ids(req)
+    if not ids:
+        return []
     addresses = sorted(set(get_user_model().objects.filter(pk__in=sorted(ids)).exclude(email="")
                            .values_list("email", flat=True)))
-    if not addresses:
-        return []
     name, lead = ALERTS[what]
     due = f" : échéance le {_local(clock.due_at)}" if clock.due_at else ""
     text = f"{lead} — {clock.get_kind_display()}{due} — demande n° {req.pk} ({req.get_right_display()})"[:300]
-    link = base_url() + reverse("privacy:request", args=[req.pk])
+    link = base_url() + reverse("privacy:request", args=[req.pk])  # the e-mail's absolute link
     where = req.school or f"{req.convention} (au-delà d'une seule école)"
     body = "\n\n".join((
         "Bonjour,", text, f"Établissement : {where}",
         "Enregistrer l'étape (transmission, réponse) arrête le délai : " + link,
         "— L'assistance ENT",
     ))
-    created = OutboxMessage.objects.bulk_create([OutboxMessage(
-        channel=OutboxMessage.Channel.EMAIL, event_name=name, ticket=None,
-        payload={"to": addresses, "subject": text[:200], "body": body, "clock": clock.pk, "request": req.pk})])
+    path = reverse("privacy:request", args=[req.pk])
+    rows = [OutboxMessage(channel=OutboxMessage.Channel.IN_APP, event_name=name, ticket=None, payload={
+        "user_ids": sorted(ids), "verb": f"legal_{what}", "message": text, "link": path, "clock": clock.pk, "request": req.pk})]
+    if addresses:
+        rows.append(OutboxMessage(channel=OutboxMessage.Channel.EMAIL, event_name=name, ticket=None,
+                                  payload={"to": addresses, "subject": text[:200], "body": body, "clock": clock.pk, "request": req.pk}))
+    created = OutboxMessage.objects.bulk_create(rows)
     schedule_delivery()
     return created
 

@@ -31,6 +31,7 @@ class Audience(StrEnum):
     FOLLOWERS = "followers"  # the desks that held it before, told of the vendor's answer
     OBSERVERS = "observers"  # the formateurs of the school's area, told when it reaches a vendor and of its answer
     ADMINS = "admins"        # the platform's administrators, told when it lands on a convention's fallback desk
+    DPOS = "dpos"            # the DPOs who may read a breach or a data-subject request (privacy.steps writes them)
 
 
 AUDIENCE_LABELS = {
@@ -41,6 +42,7 @@ AUDIENCE_LABELS = {
     Audience.FOLLOWERS: _("les guichets qui ont traité la demande"),
     Audience.OBSERVERS: _("les formateurs du secteur"),
     Audience.ADMINS: _("les administrateurs de la plateforme"),
+    Audience.DPOS: _("les délégués à la protection des données"),
 }
 
 
@@ -125,6 +127,10 @@ EVENTS: tuple[Event, ...] = (
     _t(K.SLA_MET, "sla.met", None, public=False, annotation=True, live=False,
        note=_("pas écrit : la résolution ou la notification légale le disent déjà")),
     _t(K.LEGAL_NOTICE, "sla.legal_notice", None, public=False, annotation=True, live=False),
+    # Legal clocks of a breach or a data-subject request: told by privacy.steps, never by webhook.
+    Event("privacy.clock_started", _("Délai légal démarré"), None, frozenset({Audience.DPOS}), public=False, live=False,
+          note=_("incident de sécurité ou demande d'exercice de droits : les délégués qui peuvent la lire, "
+                 "aussi à l'alerte et à l'échéance du délai")),
     # Not about one ticket: every subscriber that wants them receives them.
     Event("outage.opened", _("Interruption de service ouverte"), "outage.opened", public=False, live=False,
           note=_("depuis l'API, le site ou Alertmanager")),

@@ -371,7 +371,9 @@ class Notification(models.Model):
     """In-app notification (the bell), created when an in_app outbox message is delivered."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("destinataire"))
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("demande"))
+    # None: about something else than a ticket (a data-subject request's clock): `link` says where.
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications", verbose_name=_("demande"))
+    link = models.CharField(_("lien"), max_length=200, blank=True)
     event = models.ForeignKey(TicketEvent, on_delete=models.PROTECT, null=True, related_name="notifications", verbose_name=_("événement"))
     outbox = models.ForeignKey(OutboxMessage, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("message envoyé"))
     verb = models.CharField(_("type"), max_length=40)

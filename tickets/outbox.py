@@ -595,7 +595,7 @@ def create_notifications(message: OutboxMessage) -> None:
     Notification.objects.bulk_create(
         Notification(
             user_id=uid, ticket_id=message.ticket_id, event_id=message.event_id, outbox=message,
-            verb=p.get("verb", ""), message=p.get("message", "")[:300],
+            verb=p.get("verb", ""), message=p.get("message", "")[:300], link=str(p.get("link", ""))[:200],
         )
         for uid in p.get("user_ids", ()) if uid not in existing
     )

@@ -182,10 +182,15 @@ def with_audiences(entries):
     return entries
 
 
-def unread_notifications(user):
+def notifications_of(user):
+    """The person's own notifications (the bell), newest first; nobody reads another's."""
     from .models import Notification
 
-    return Notification.objects.filter(user=user, read_at__isnull=True).select_related("ticket")
+    return Notification.objects.filter(user=user).select_related("ticket")
+
+
+def unread_notifications(user):
+    return notifications_of(user).filter(read_at__isnull=True)
 
 
 # --- where an escalation or a route would send the ticket (the forms name it before sending) ------

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-from .views import attachments, board, dashboard, general, outages, requester, ticket
+from .views import attachments, board, dashboard, general, notifications, outages, requester, ticket
 
 app_name = "web"
 
@@ -12,6 +12,9 @@ urlpatterns = [
     path("signaler/", requester.report, name="report"),
     path("signaler/similaires/", requester.report_similar, name="report_similar"),
     path("mes-demandes/", requester.my_tickets, name="my_tickets"),
+    path("notifications/", notifications.notifications, name="notifications"),
+    path("notifications/<int:pk>/", notifications.notification_open, name="notification_open"),
+    path("notifications/tout-lu/", notifications.notifications_read, name="notifications_read"),
     path("demandes/<str:reference>/", ticket.ticket_detail, name="ticket"),
     path("demandes/<str:reference>/message/", ticket.ticket_message, name="ticket_message"),
     path("demandes/<str:reference>/action/<str:action>/", ticket.ticket_action, name="ticket_action"),

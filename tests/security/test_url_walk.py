@@ -45,6 +45,7 @@ AUTHENTICATED = {
     "web:outage_close", "api:tickets", "api:pivot-tickets", "api:outages", "api:outage-close",
     "api:availability", "api:webhooks", "api:webhook", "api:webhook-rotate", "api:webhook-deliveries",
     "privacy:my_data", "privacy:my_data_json",
+    "web:notifications", "web:notification_open", "web:notifications_read",  # one's own only (tests/web/test_notifications.py)
 }
 # Signed-in and one of these roles (others: 403).
 ROLE_GATED = {
@@ -53,7 +54,7 @@ ROLE_GATED = {
     "journal:search": {"dpo", "admin"},
     "privacy:board": {"dpo", "admin"},
 }
-POST_ONLY = {"web:ticket_message", "web:ticket_action", "web:outage_close", "logout", "api:ticket-attachments"}
+POST_ONLY = {"web:notifications_read", "web:ticket_message", "web:ticket_action", "web:outage_close", "logout", "api:ticket-attachments"}
 
 
 def walk(patterns=None, prefix="", namespace=None):

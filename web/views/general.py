@@ -5,7 +5,7 @@ from django.shortcuts import render
 
 from directory.choices import Category, Role
 from directory.selectors import member_desks, perimeter_for
-from tickets.selectors import privacy_cases
+from tickets.selectors import privacy_cases, unread_notifications
 
 PRIVACY_CATEGORIES = [Category.SECURITY, Category.DATA_PROTECTION]
 
@@ -22,6 +22,7 @@ def home(request):
             is_manager=perimeter.everything or Role.MANAGER in roles,
             is_dpo=Role.DPO in roles,
             my_desks=member_desks(request.user),
+            unread_notifications=unread_notifications(request.user).count(),
         )
         if context["is_dpo"]:
             # The DPO's cases are rarely on their boards (they stay at the school's or the

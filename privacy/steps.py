@@ -175,8 +175,9 @@ def alert_dpos(clock: Clock, what: str):
         "— L'assistance ENT",
     ))
     addresses = sorted(set(get_user_model().objects.filter(pk__in=sorted(ids)).exclude(email="").values_list("email", flat=True)))
-    rows = [OutboxMessage(channel=OutboxMessage.Channel.IN_APP, event_name=name, ticket=ticket,
-                          payload={"user_ids": sorted(ids), "verb": f"legal_{what}", "message": text, "clock": clock.pk})]
+    rows = [OutboxMessage(channel=OutboxMessage.Channel.IN_APP, event_name=name, ticket=ticket, payload={
+        "user_ids": sorted(ids), "verb": f"legal_{what}", "message": text, "clock": clock.pk,
+        "link": reverse("privacy:breach", args=[ticket.reference])})]
     if addresses:
         rows.append(OutboxMessage(channel=OutboxMessage.Channel.EMAIL, event_name=name, ticket=ticket,
                                   payload={"to": addresses, "subject": text[:200], "body": body, "clock": clock.pk}))

@@ -14,10 +14,13 @@ PAGE = 100
 
 
 def _target(n) -> str:
+    # Its own page when the alert names one (a breach record, a request): a path of the product
+    # only, never an outside address; else its ticket.
+    if n.link.startswith("/") and not n.link.startswith("//"):
+        return n.link
     if n.ticket_id:
         return reverse("web:ticket", args=[n.ticket.reference])
-    # A stored path of the product only (never an outside address).
-    return n.link if n.link.startswith("/") and not n.link.startswith("//") else reverse("web:notifications")
+    return reverse("web:notifications")
 
 
 @login_required

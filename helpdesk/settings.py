@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "directory",
     "tickets",
     "sla",
+    "knowledge",
     "api",
     "dsfr",
     "web",

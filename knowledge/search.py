@@ -217,3 +217,15 @@ def snippet(text: str, q: str, width: int = 220) -> str:
     if start + width < len(text):
         html += " …"
     return mark_safe(html)  # noqa: S308 — every piece escaped  # nosec B308 B703
+
+
+def forget_ticket(ticket_id: int) -> int:
+    """Drop a ticket's entries (its own text and its comments') from the index: anonymisation
+    (privacy) leaves nothing of the person's text to find."""
+    from .models import SearchEntry
+
+    entries = SearchEntry.objects.filter(ticket_id=ticket_id)
+    ids = list(entries.values_list("pk", flat=True))
+    entries.delete()
+    forget_entries(ids)
+    return len(ids)

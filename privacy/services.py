@@ -279,7 +279,10 @@ def anonymise_ticket(ticket, *, retention_days: int, now=None) -> AnonymisationL
         attachment.delete()
         n_attachments += 1
     _scrub_messages(ticket)
+    from knowledge.search import forget_ticket
     from sla.models import Clock
+
+    forget_ticket(ticket.pk)  # the search index holds copies of the title, description and comments
 
     Clock.objects.filter(ticket=ticket).exclude(note="").update(note=ANONYMISED)  # a DPO's note on a legal clock
     # The log keeps the ticket (the rule applied, when, to what: accountability, and what makes the

@@ -68,7 +68,8 @@ def test_the_backend_is_the_profiles_own():
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT to_tsvector('french_unaccent', 'Les imprimantes du réseau')::text")
-            assert cursor.fetchone()[0] == "'imprim':2 'reseau':4"
+            vector = cursor.fetchone()[0]  # stems without accents (stop words depend on the server's dictionaries)
+            assert "'imprim':2" in vector and "'reseau':4" in vector, vector
     else:
         with connection.cursor() as cursor:
             cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'knowledge_fts'")

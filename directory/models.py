@@ -74,6 +74,11 @@ class Academie(models.Model):
         _("subdivision des jours fériés"), max_length=8, blank=True,
         help_text=_("Ex. 57, 67, 68 ou 6AE pour l'Alsace-Moselle (Vendredi saint, 26 décembre)."),
     )
+    timezone = models.CharField(
+        _("fuseau horaire"), max_length=64, default="Europe/Paris",
+        help_text=_("Fuseau IANA des écoles de l'académie (ex. Indian/Reunion, America/Guadeloupe) : "
+                    "la plage contractuelle 8 h – 22 h s'y lit en heure locale."),
+    )
 
     class Meta:
         verbose_name = _("académie")

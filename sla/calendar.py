@@ -31,6 +31,39 @@ CONTRACT_WEEKLY = {day: [("08:00", "22:00")] for day in range(5)}  # Monday=0 �
 _SUBDIVISION_ALIASES = {"67": "6AE", "68": "6AE"}
 
 
+IMPORT_COMMAND = "manage.py import_school_holidays <export fr-en-calendrier-scolaire (.csv, .json) ou fichier .ics --zone ZONE>"
+# Departments (first three digits of a UAI) whose public holidays differ from the rest of France.
+_SCHOOL_SUBDIVISIONS = {"057": "57", "067": "67", "068": "68", "971": "971", "972": "972", "973": "973",
+                        "974": "974", "976": "976"}
+_ALSACE_MOSELLE = {"57", "67", "68", "6AE"}
+
+
+class MissingSchoolHolidays(ValueError):
+    """A calendar was asked for a school-holiday zone whose holidays were never imported: counting
+    its holidays as open days would be wrong, so the calendar is refused."""
+
+    def __init__(self, zone: str):
+        self.zone = zone
+        super().__init__(
+            f"Zone de vacances « {zone} » : aucune vacance scolaire importée, le calendrier est refusé "
+            f"(ses vacances seraient comptées comme des jours ouvrés). Importez-les depuis le jeu de données "
+            f"officiel : {IMPORT_COMMAND}"
+        )
+
+
+def subdivision_for_school(uai: str, academie_subdivision: str | None) -> str | None:
+    """Public-holiday subdivision of one school: its department read from its UAI when that
+    department has its own holidays (57, 67, 68: Good Friday and 26 December; overseas), else the
+    académie's — except an Alsace-Moselle subdivision, which never extends to the other departments
+    of its académie (Nancy-Metz: 54, 55, 88 have the national holidays)."""
+    own = _SCHOOL_SUBDIVISIONS.get((uai or "")[:3])
+    if own:
+        return own
+    if academie_subdivision and academie_subdivision.strip() in _ALSACE_MOSELLE:
+        return None
+    return academie_subdivision or None
+
+
 class NaiveDatetimeError(ValueError):
     """A naive datetime was given: the calendar cannot know which instant it means."""
 
@@ -140,6 +173,10 @@ class ServiceCalendar:
             self.weekly[day] = parsed
         if not any(self.weekly.values()):
             raise ValueError("weekly: a service calendar needs at least one opening window")
+        if school_holidays is None and self.zone:
+            school_holidays = school_holiday_ranges(self.zone)
+            if not school_holidays:
+                raise MissingSchoolHolidays(self.zone)
         self._school_ranges = list(school_holidays) if school_holidays is not None else None
         self._lock = threading.Lock()
         self._index: _Index | None = None
@@ -147,18 +184,30 @@ class ServiceCalendar:
 
     # --- constructors -------------------------------------------------------------------------
     @classmethod
-    def for_zone(cls, zone: str | None, holiday_subdivision: str | None = None) -> "ServiceCalendar":
-        """The contract window (Mon–Fri 08:00–22:00) of a school-holiday zone; cached."""
-        key = ("zone", zone or None, normalize_subdivision(holiday_subdivision))
+    def for_zone(cls, zone: str | None, holiday_subdivision: str | None = None, tz: str | ZoneInfo | None = None) -> "ServiceCalendar":
+        """The contract window (Mon–Fri 08:00–22:00, local time of `tz`, Europe/Paris by default) of
+        a school-holiday zone; cached. A zone whose school holidays were never imported raises
+        `MissingSchoolHolidays` (naming the zone and the import command)."""
+        tzinfo = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz) if tz else PARIS
+        key = ("zone", zone or None, normalize_subdivision(holiday_subdivision), str(tzinfo))
         with cls._cache_lock:
             cal = cls._cache.get(key)
             if cal is None:
-                cal = cls._cache[key] = cls(zone=zone, holiday_subdivision=holiday_subdivision)
+                cal = cls._cache[key] = cls(zone=zone, holiday_subdivision=holiday_subdivision, tz=tzinfo)
             return cal
 
     @classmethod
     def for_academie(cls, academie) -> "ServiceCalendar":
-        return cls.for_zone(academie.holiday_zone, academie.holiday_subdivision or None)
+        return cls.for_zone(academie.holiday_zone, academie.holiday_subdivision or None,
+                            getattr(academie, "timezone", None) or None)
+
+    @classmethod
+    def for_school(cls, school, academie=None) -> "ServiceCalendar":
+        """The calendar of one school: its académie's zone and time zone, the public holidays of its
+        own department (`subdivision_for_school`)."""
+        academie = academie or school.academie
+        return cls.for_zone(academie.holiday_zone, subdivision_for_school(school.uai, academie.holiday_subdivision or None),
+                            getattr(academie, "timezone", None) or None)
 
     @classmethod
     def always_open(cls) -> "AlwaysOpenCalendar":
@@ -172,7 +221,7 @@ class ServiceCalendar:
             cls._cache.clear()
 
     def __repr__(self):
-        return f"<ServiceCalendar zone={self.zone} subdivision={self.holiday_subdivision}>"
+        return f"<ServiceCalendar zone={self.zone} subdivision={self.holiday_subdivision} tz={self.tz}>"
 
     # --- index ----------------------------------------------------------------------------------
     def _closed_dates(self, from_year: int, to_year: int) -> set[date]:
@@ -389,7 +438,7 @@ class ServiceCalendar:
                 parts.append(f"{names[day]} {a // 3600:02d}:{a % 3600 // 60:02d}–{b // 3600:02d}:{b % 3600 // 60:02d}")
         return ", ".join(parts) + (f"; zone {self.zone}" if self.zone else "") + (
             f"; fériés {self.holiday_subdivision}" if self.holiday_subdivision else ""
-        )
+        ) + (f"; heure de {self.tz}" if str(self.tz) != "Europe/Paris" else "")
 
 
 class AlwaysOpenCalendar:

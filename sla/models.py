@@ -74,6 +74,12 @@ class TimeBasis(models.TextChoices):
     CALENDAR = "calendar", _("Temps calendaire (24 h / 24)")
 
 
+class MaintenanceRule(models.TextChoices):
+    ANNOUNCED = "announced", _("exclue si annoncée avec le préavis, comptée sinon")
+    EXCLUDED = "excluded", _("toujours exclue")
+    COUNTED = "counted", _("toujours comptée comme indisponibilité")
+
+
 class SlaPolicy(models.Model):
     """One version of a convention's ticket SLA policy. Never edited once a clock uses it: a change
     is a new version (`services.publish_policy`)."""
@@ -88,6 +94,12 @@ class SlaPolicy(models.Model):
     restart_on_reopen = models.BooleanField(_("relancer les compteurs à la réouverture"), default=True)
     availability_target = models.DecimalField(_("disponibilité cible (plage contractuelle, %)"), max_digits=6, decimal_places=3, default=99.7)
     availability_target_outside = models.DecimalField(_("disponibilité cible (hors plage, %)"), max_digits=6, decimal_places=3, default=97)
+    maintenance_rule = models.CharField(
+        _("maintenances planifiées"), max_length=16, choices=MaintenanceRule.choices, default=MaintenanceRule.ANNOUNCED,
+        help_text=_("Une maintenance planifiée est-elle décomptée de la disponibilité ?"))
+    maintenance_notice_hours = models.PositiveIntegerField(
+        _("préavis d'une maintenance exclue (heures)"), default=48,
+        help_text=_("Valeur illustrative : les conventions sources ne fixent pas ce préavis."))
     is_current = models.BooleanField(_("version en vigueur"), default=True)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("publiée par"))
@@ -314,6 +326,7 @@ class Service(models.Model):
 class OutageScope(models.TextChoices):
     ALL = "all", _("Tout le périmètre")
     ACADEMIE = "academie", _("Une académie")
+    COLLECTIVITE = "collectivite", _("Une collectivité")
     SCHOOLS = "schools", _("Des écoles")
 
 
@@ -321,7 +334,10 @@ class Outage(models.Model):
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="outages", verbose_name=_("service"))
     scope = models.CharField(_("portée"), max_length=16, choices=OutageScope.choices, default=OutageScope.ALL)
     academie = models.ForeignKey("directory.Academie", on_delete=models.PROTECT, null=True, blank=True, related_name="outages", verbose_name=_("académie"))
+    collectivite = models.ForeignKey("directory.Collectivite", on_delete=models.PROTECT, null=True, blank=True, related_name="outages", verbose_name=_("collectivité"))
     schools = models.ManyToManyField("directory.School", blank=True, related_name="outages", verbose_name=_("écoles"))
+    planned = models.BooleanField(_("maintenance planifiée"), default=False)
+    announced_at = models.DateTimeField(_("annoncée le"), null=True, blank=True)
     started_at = models.DateTimeField(_("début"), db_index=True)
     ended_at = models.DateTimeField(_("fin"), null=True, blank=True, db_index=True)
     cause = models.TextField(_("cause"), blank=True)
@@ -340,6 +356,7 @@ class Outage(models.Model):
         constraints = [
             models.CheckConstraint(name="outage_ordered", condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at"))),
             models.CheckConstraint(name="outage_scope_academie", condition=~Q(scope="academie") | Q(academie__isnull=False)),
+            models.CheckConstraint(name="outage_scope_collectivite", condition=~Q(scope="collectivite") | Q(collectivite__isnull=False)),
             # One open outage per alert: the same firing alert twice opens a single outage.
             models.UniqueConstraint(
                 fields=["alert_fingerprint"], condition=Q(ended_at__isnull=True) & ~Q(alert_fingerprint=""),

@@ -30,7 +30,8 @@ def _holds_the_right(p) -> bool:
     return bool(desks) and Desk.objects.filter(pk__in=desks, level__gte=Level.AUTHORITY).exists()
 
 
-def may_declare_outage(user, scope: str | None = None, *, academie: Academie | None = None, schools=()) -> bool:
+def may_declare_outage(user, scope: str | None = None, *, academie: Academie | None = None, schools=(),
+                       collectivite=None) -> bool:
     """May `user` declare (or close) an outage of this scope? Without a scope: of some scope
     (whether to offer the form at all)."""
     if user is None:
@@ -47,6 +48,8 @@ def may_declare_outage(user, scope: str | None = None, *, academie: Academie | N
     if scope == OutageScope.SCHOOLS:
         wanted = {s.pk for s in schools}
         return len(wanted) == p.schools().filter(pk__in=sorted(wanted)).count()
+    if scope == OutageScope.COLLECTIVITE and collectivite is not None:
+        return p.schools().filter(collectivite_id=collectivite.pk).exists()
     return True
 
 
@@ -56,7 +59,8 @@ def declarable_scopes(user) -> list[str]:
 
 
 def may_close_outage(user, outage: Outage) -> bool:
-    return may_declare_outage(user, outage.scope, academie=outage.academie, schools=list(outage.schools.all()))
+    return may_declare_outage(user, outage.scope, academie=outage.academie, schools=list(outage.schools.all()),
+                              collectivite=outage.collectivite)
 
 
 def outage_payload(outage: Outage) -> dict:
@@ -64,9 +68,11 @@ def outage_payload(outage: Outage) -> dict:
     return {
         "id": outage.pk, "service": outage.service.slug, "scope": outage.scope,
         "academie": outage.academie.code if outage.academie_id else None,
+        "collectivite": outage.collectivite.name if outage.collectivite_id else None,
         "schools": [s.uai for s in outage.schools.all()],
         "started_at": outage.started_at.isoformat(), "ended_at": outage.ended_at.isoformat() if outage.ended_at else None,
         "cause": outage.cause, "source": outage.source,
+        "planned": outage.planned, "announced_at": outage.announced_at.isoformat() if outage.announced_at else None,
     }
 
 
@@ -88,9 +94,14 @@ def _denied(verb: str) -> PermissionDenied:
 @transaction.atomic
 def declare_outage(service: Service, *, actor=None, started_at: datetime, scope: str = OutageScope.ALL,
                    academie: Academie | None = None, schools=(), cause: str = "", tickets=(), ended_at=None,
-                   source: str = "manual", fingerprint: str = "") -> Outage:
+                   source: str = "manual", fingerprint: str = "", collectivite=None, planned: bool = False,
+                   announced_at=None) -> Outage:
     """Record an outage (`ended_at`: already over). Webhooks: `outage.opened`, and `outage.closed`
-    too when it is already over."""
+    too when it is already over.
+
+    Scope: all schools, an `academie`, a `collectivite` (its schools) or `schools`. Planned
+    maintenance: `planned=True` with `announced_at` (when the users were told, at the latest now);
+    whether it counts against availability is the convention's rule (`availability.Targets`)."""
     if not may_declare_outage(actor):
         raise _denied("declare")
     _epoch(started_at, "started_at")
@@ -103,10 +114,21 @@ def declare_outage(service: Service, *, actor=None, started_at: datetime, scope:
         raise ValidationError({"academie": _("une interruption limitée à une académie doit la nommer")})
     if scope == OutageScope.SCHOOLS and not schools:
         raise ValidationError({"schools": _("une interruption limitée à des écoles doit les lister")})
-    if not may_declare_outage(actor, scope, academie=academie, schools=schools):
+    if scope == OutageScope.COLLECTIVITE and collectivite is None:
+        raise ValidationError({"collectivite": _("une interruption limitée à une collectivité doit la nommer")})
+    if announced_at is not None:
+        _epoch(announced_at, "announced_at")
+        if not planned:
+            raise ValidationError({"announced_at": _("seule une maintenance planifiée s'annonce à l'avance")})
+    if planned and announced_at is None:
+        from django.utils import timezone
+
+        announced_at = timezone.now()
+    if not may_declare_outage(actor, scope, academie=academie, schools=schools, collectivite=collectivite):
         raise _denied("declare")
     outage = Outage.objects.create(
         service=service, scope=scope, academie=academie if scope == OutageScope.ACADEMIE else None,
+        collectivite=collectivite if scope == OutageScope.COLLECTIVITE else None, planned=planned, announced_at=announced_at,
         started_at=started_at, ended_at=ended_at, cause=cause, declared_by=actor, source=source,
         alert_fingerprint=fingerprint,
     )

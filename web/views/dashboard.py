@@ -6,10 +6,10 @@ from django.shortcuts import render
 from core import csv_export
 from directory.choices import Role
 from directory.models import Academie, Circonscription, Convention
-from directory.selectors import desks_for, perimeter_for
+from directory.selectors import perimeter_for
 from journal.services import record_bulk_read
 
-from ..dashboards import TABLES, parse_filters
+from ..dashboards import TABLES, parse_filters, perimeter_desks
 
 
 def _require_manager(user):
@@ -32,7 +32,7 @@ def dashboard(request):
         "academies": Academie.objects.filter(pk__in=schools.values("academie_id")).order_by("name"),
         "conventions": Convention.objects.filter(coverage__school__in=schools).distinct().order_by("reference"),
         "circonscriptions": Circonscription.objects.filter(pk__in=schools.values("circonscription_id")).order_by("name"),
-        "desks": desks_for(request.user).order_by("level", "name"),
+        "desks": perimeter_desks(request.user),
     }
     return render(request, "web/dashboard.html", context)
 

@@ -9,7 +9,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from knowledge import demo as knowledge_demo
 from privacy import demo as privacy_demo
+from pilotage import demo as pilotage_demo
 from sla import demo as sla_demo
 from sla.services import publish_policy
 from tickets import demo as tickets_demo
@@ -44,8 +46,10 @@ def seed_activity(world, *, history: bool = True) -> Seeded:
         if h.failures:
             raise RuntimeError("historique de démonstration : " + " ; ".join(h.failures[:5]))
         result.history_tickets, result.outages = h.tickets, h.outages
+        pilotage_demo.seed_reviews(world)  # the big authentication outage's review (fictif)
     else:
         for convention in world.conventions.values():
             publish_policy(convention, targets=POLICY, name="Politique de démonstration")
     tickets_demo.seed_today(world)
+    knowledge_demo.seed_articles(world)  # a few published help articles (illustrative)
     return result

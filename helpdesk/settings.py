@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "directory",
     "tickets",
     "sla",
+    "pilotage",
     "knowledge",
     "api",
     "dsfr",

@@ -49,7 +49,7 @@ def attachment_by_pk(kwargs):
 
 for _name in ("web:ticket", "web:ticket_message", "web:ticket_action", "api:ticket", "api:ticket-comments",
               "api:ticket-attachments", "api:ticket-events", "api:ticket-transitions", "api:ticket-transition-*",
-              "api:pivot-ticket"):
+              "api:pivot-ticket", "web:kb_from_ticket"):
     register(_name, ticket_by_reference)
 register("tickets:attachment-download", attachment_by_pk)
 

@@ -219,6 +219,30 @@ def snippet(text: str, q: str, width: int = 220) -> str:
     return mark_safe(html)  # noqa: S308 — every piece escaped  # nosec B308 B703
 
 
+@dataclass
+class ArticleHit:
+    article: object
+    title_html: str
+    snippet_html: str
+
+
+def search_articles(user, q: str, *, limit: int = 20, published_only: bool = True) -> list[ArticleHit]:
+    """Articles `user` may read (knowledge.selectors.readable_articles) matching `q`."""
+    from .models import Status
+    from .selectors import readable_articles
+
+    articles = readable_articles(user)
+    if published_only:
+        articles = articles.filter(status=Status.PUBLISHED)
+    found = matching(SearchEntry.objects.filter(article__in=articles.values("pk")), q)
+    if found is None:
+        return []
+    ids = list(found.values_list("article_id", flat=True)[:limit])
+    by_id = articles.in_bulk(ids)
+    return [ArticleHit(by_id[i], highlight(by_id[i].title, q), snippet(f"{by_id[i].summary} {by_id[i].body}", q))
+            for i in ids if i in by_id]
+
+
 def forget_ticket(ticket_id: int) -> int:
     """Drop a ticket's entries (its own text and its comments') from the index: anonymisation
     (privacy) leaves nothing of the person's text to find."""

@@ -2,7 +2,8 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-from .views import attachments, board, dashboard, general, notifications, outages, requester, ticket
+from .views import attachments, board, dashboard, general, knowledge, notifications, outages, requester, ticket
+from .views import pilotage as pilotage_views
 
 app_name = "web"
 
@@ -23,8 +24,23 @@ urlpatterns = [
     path("guichets/<slug:slug>/", board.board, name="board"),
     path("interruptions/", outages.outages, name="outages"),
     path("interruptions/<int:pk>/clore/", outages.close, name="outage_close"),
+    path("aide/", knowledge.home, name="kb_home"),
+    path("aide/articles/nouveau/", knowledge.article_new, name="kb_new"),
+    path("aide/articles/<slug:slug>/", knowledge.article, name="kb_article"),
+    path("aide/articles/<slug:slug>/modifier/", knowledge.article_edit, name="kb_edit"),
+    path("aide/articles/<slug:slug>/statut/<str:action>/", knowledge.article_status, name="kb_status"),
+    path("aide/suggestions/", knowledge.suggestions, name="kb_suggestions"),
+    path("aide/suggestions/ca-m-a-aide/", knowledge.helped, name="kb_helped"),
+    path("aide/concerne/<str:reference>/", knowledge.join, name="kb_join"),
+    path("demandes/<str:reference>/article/", knowledge.article_from_ticket, name="kb_from_ticket"),
+    path("recherche/", knowledge.ticket_search, name="kb_search"),
     path("pilotage/", dashboard.dashboard, name="dashboard"),
     path("pilotage/export/<str:table>.csv", dashboard.export_csv, name="dashboard_csv"),
+    path("pilotage/revues/", pilotage_views.reviews, name="pilotage_reviews"),
+    path("pilotage/revues/<int:pk>/", pilotage_views.review, name="pilotage_review"),
+    path("pilotage/actions/<int:pk>/", pilotage_views.action_update, name="pilotage_action"),
+    path("interruptions/<int:pk>/incident-majeur/", pilotage_views.declare_outage, name="pilotage_declare_outage"),
+    path("demandes/<str:reference>/incident-majeur/", pilotage_views.declare_ticket, name="pilotage_declare_ticket"),
 ]
 
 # Password reset by e-mail: Django's views, French URLs, names without namespace (Django's own).

@@ -29,6 +29,8 @@ TICKET_OBJECT = {
     "web:ticket", "web:ticket_message", "web:ticket_action", "api:ticket", "api:ticket-comments",
     "api:ticket-attachments", "api:ticket-events", "api:ticket-transitions", "api:pivot-ticket",
     "tickets:attachment-download", "web:attachment_preview",
+    "web:pilotage_declare_ticket",  # declare the ticket a major incident (tests/web/test_pilotage_pages.py)
+    "web:kb_from_ticket",  # a draft article from the ticket's resolution (tests/knowledge/test_pages.py)
 }
 TICKET_OBJECT_PREFIX = "api:ticket-transition-"
 ATTACHMENT_URLS = {"tickets:attachment-download", "web:attachment_preview"}  # <pk> is the attachment's
@@ -38,14 +40,22 @@ PERSON_OBJECT = {"privacy:person_data", "privacy:person_data_json"}
 # request by its pk (the walk's 999999 exists for no one: 404, journaled).
 DSR_GATED = {"privacy:requests", "privacy:request_new"}
 DSR_OBJECT = {"privacy:request", "privacy:request_step", "api:privacy-request", "api:privacy-request-steps"}
+# Incident reviews, their actions, an outage to declare major, by pk (the walk's 999999 exists for no
+# one: 404, journaled); who reads a review is tested in tests/pilotage/ and tests/api/test_reviews_api.py.
+REVIEW_OBJECT = {"web:pilotage_review", "web:pilotage_action", "web:pilotage_declare_outage", "api:review", "api:review-action"}
 # Signed-in people only; the page shows what their perimeter holds (selectors are tested elsewhere).
 AUTHENTICATED = {
     "api:privacy-requests",
+    "web:pilotage_reviews", "api:reviews",  # the reviews one reads (pilotage.selectors.visible_reviews_q)
     "web:report", "web:report_similar", "web:my_tickets", "web:boards", "web:board", "web:outages",
     "web:outage_close", "api:tickets", "api:pivot-tickets", "api:outages", "api:outage-close",
     "api:availability", "api:webhooks", "api:webhook", "api:webhook-rotate", "api:webhook-deliveries",
     "privacy:my_data", "privacy:my_data_json",
     "web:notifications", "web:notification_open", "web:notifications_read",  # one's own only (tests/web/test_notifications.py)
+    # Help articles by audience and owner organisation, the agents' search, the report form's
+    # suggestions and "joining" a ticket: each reader's own (tests/knowledge/).
+    "web:kb_home", "web:kb_article", "web:kb_new", "web:kb_edit", "web:kb_status", "web:kb_suggestions",
+    "web:kb_helped", "web:kb_join", "web:kb_search",
 }
 # Signed-in and one of these roles (others: 403).
 ROLE_GATED = {
@@ -54,7 +64,7 @@ ROLE_GATED = {
     "journal:search": {"dpo", "admin"},
     "privacy:board": {"dpo", "admin"},
 }
-POST_ONLY = {"web:notifications_read", "web:ticket_message", "web:ticket_action", "web:outage_close", "logout", "api:ticket-attachments"}
+POST_ONLY = {"web:pilotage_action", "web:pilotage_declare_outage", "web:pilotage_declare_ticket", "web:kb_status", "web:kb_helped", "web:kb_join", "web:kb_from_ticket", "web:notifications_read", "web:ticket_message", "web:ticket_action", "web:outage_close", "logout", "api:ticket-attachments"}
 
 
 def walk(patterns=None, prefix="", namespace=None):
@@ -75,7 +85,8 @@ def classify(route, name):
     if name in TICKET_OBJECT or (name or "").startswith(TICKET_OBJECT_PREFIX):
         return "ticket"
     for cls, names in (("breach", BREACH_OBJECT), ("person", PERSON_OBJECT), ("authenticated", AUTHENTICATED),
-                       ("role", ROLE_GATED), ("dsr", DSR_GATED), ("dsr_object", DSR_OBJECT)):
+                       ("role", ROLE_GATED), ("dsr", DSR_GATED), ("dsr_object", DSR_OBJECT),
+                       ("review_object", REVIEW_OBJECT)):
         if name in names:
             return cls
     return None
@@ -88,7 +99,7 @@ def test_every_url_is_classified():
 
 SAMPLE = {"reference": None, "pk": None, "slug": "guichet-nancy-metz", "table": "backlog", "action": "take",
           "username": "prof_metz", "uidb64": "MQ", "token": "x-y", "object_id": "1", "app_label": "tickets",
-          "content_type_id": "1", "path": "x", "id": "1"}
+          "content_type_id": "1", "path": "x", "id": "1", "action_pk": 999999}
 
 
 def fill(route, values):
@@ -151,7 +162,7 @@ def test_each_role_stays_in_its_perimeter(client, world, objects, username):
     client.force_login(user)
     for route, name in walk():
         cls = classify(route, name)
-        if cls not in ("ticket", "breach", "person", "role", "dsr", "dsr_object"):
+        if cls not in ("ticket", "breach", "person", "role", "dsr", "dsr_object", "review_object"):
             continue
         url = fill(route, _values(objects, cls, name))
         before = AccessEntry.objects.filter(outcome=Outcome.DENIED, actor=user).count()
@@ -164,7 +175,7 @@ def test_each_role_stays_in_its_perimeter(client, world, objects, username):
             allowed = may_export(user, objects["person"])
         elif cls == "dsr":
             allowed = may_record(user)
-        elif cls == "dsr_object":
+        elif cls in ("dsr_object", "review_object"):
             allowed = False
         else:
             allowed = username in ROLE_GATED[name]

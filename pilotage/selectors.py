@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from directory.choices import Level, Role
 from directory.models import Academie, Collectivite, ConventionSchool, Desk, School, Vendor
 from directory.selectors import organisation_keys, organisation_labels, perimeter_for
+from sla import availability
 
 from .models import OPEN_ACTION_STATUSES, ImprovementAction, MajorIncident, Review, ReviewEvent, ReviewParty
 
@@ -258,36 +259,9 @@ def impact(review, now=None) -> dict:
 def _outage_impact(outage, now=None) -> dict:
     """School-minutes inside and outside each school's window (`sla.availability.outage_impact`);
     the minutes per school are their mean (exact when the schools share one calendar)."""
-    from sla import availability
-
-    if hasattr(availability, "outage_impact"):
-        n, inside, outside = availability.outage_impact(outage, now=now)
-    else:  # an sla without outage_impact: its availability report, per académie of the scope
-        n, inside, outside = _impact_from_reports(outage, now)
+    n, inside, outside = availability.outage_impact(outage, now=now)
     return {"schools": n, "school_minutes_inside": round(inside), "school_minutes_outside": round(outside),
             "minutes_inside": round(inside / n) if n else 0, "minutes_outside": round(outside / n) if n else 0}
-
-
-def _impact_from_reports(outage, now=None):
-    from django.utils import timezone
-
-    from sla import availability
-
-    end = outage.ended_at or now or timezone.now()
-    if end <= outage.started_at:
-        return 0, 0.0, 0.0
-    schools = schools_of(type("Scope", (), {
-        "everywhere": outage.scope == "all", "academie_id": outage.academie_id if outage.scope == "academie" else None,
-        "collectivite_id": getattr(outage, "collectivite_id", None) if outage.scope == "collectivite" else None,
-        "schools": outage.schools})())
-    counts = dict(schools.values_list("academie_id").annotate(n=Count("pk")).values_list("academie_id", "n"))
-    span = [(int(outage.started_at.timestamp()), int(end.timestamp()))]
-    inside = outside = 0.0
-    for academie in Academie.objects.filter(pk__in=sorted(counts)):
-        report = availability.availability_report(outage.service, outage.started_at, end, academie=academie, outages=span, now=end)
-        inside += report["inside"]["downtime_seconds"] / 60 * counts[academie.pk]
-        outside += report["outside"]["downtime_seconds"] / 60 * counts[academie.pk]
-    return sum(counts.values()), inside, outside
 
 
 def schools_of(incident) -> QuerySet[School]:

@@ -142,12 +142,3 @@ def test_lists_cost_the_same_queries_whatever_their_size(world, auth_outage):
         assert after[u][1] == before[u][1] + 3
         assert after[u][2] == before[u][2] + 3
 
-
-def test_the_impact_fallback_through_availability_reports_agrees(world, auth_outage, monkeypatch):
-    from sla import availability
-
-    review = services.declare_major_incident(auth_outage, actor=world.users["manager"])
-    exact = selectors.impact(review)
-    if hasattr(availability, "outage_impact"):
-        monkeypatch.delattr(availability, "outage_impact")
-    assert selectors.impact(review) == exact

@@ -12,7 +12,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
-from directory.models import Academie, School
+from directory.models import Academie, Collectivite, School
 from sla import availability, outages
 from sla import selectors as sla_selectors
 from sla.models import Outage, OutageScope, Service
@@ -43,8 +43,12 @@ class OutageCreateSerializer(StrictSerializer):
     ended_at = serializers.DateTimeField(required=False, allow_null=True)
     scope = serializers.ChoiceField(choices=OutageScope.choices, default=OutageScope.ALL)
     academie = serializers.CharField(required=False, help_text=_("Code de l'académie, ex. 11."))
+    collectivite = serializers.CharField(required=False, help_text=_("SIRET de la collectivité (portée « collectivité »)."))
     schools = serializers.ListField(child=UaiField(), required=False, default=list)
     cause = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    planned = serializers.BooleanField(required=False, default=False, help_text=_("Maintenance planifiée."))
+    announced_at = serializers.DateTimeField(required=False, allow_null=True,
+                                             help_text=_("Date à laquelle les usagers ont été prévenus (par défaut : maintenant)."))
 
 
 class OutageCloseSerializer(StrictSerializer):
@@ -84,6 +88,10 @@ class OutageListView(ApiView):
         academie = Academie.objects.filter(code=code).first() if code else None
         if code and academie is None:
             raise serializers.ValidationError({"academie": [_("Académie inconnue.")]})
+        siret = data.pop("collectivite", None)
+        collectivite = Collectivite.objects.filter(siret=siret).first() if siret else None
+        if siret and collectivite is None:
+            raise serializers.ValidationError({"collectivite": [_("Aucune collectivité avec ce SIRET.")]})
         uais = data.pop("schools")
         schools = list(School.objects.filter(uai__in=uais))
         missing = sorted(set(uais) - {s.uai for s in schools})
@@ -91,7 +99,8 @@ class OutageListView(ApiView):
             raise serializers.ValidationError({"schools": [_("UAI inconnus : %(uais)s.") % {"uais": ", ".join(missing)}]})
         # The right and the perimeter of the scope are checked by sla.outages (one rule for every entry point).
         with _forbidden_as_403():
-            outage = outages.declare_outage(service, actor=request.user, academie=academie, schools=schools, source="api", **data)
+            outage = outages.declare_outage(service, actor=request.user, academie=academie, collectivite=collectivite,
+                                            schools=schools, source="api", **data)
         return Response(OutageSerializer(outage).data, status=status.HTTP_201_CREATED)
 
 

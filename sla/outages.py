@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from directory.choices import Level, Role
@@ -121,8 +122,6 @@ def declare_outage(service: Service, *, actor=None, started_at: datetime, scope:
         if not planned:
             raise ValidationError({"announced_at": _("seule une maintenance planifiée s'annonce à l'avance")})
     if planned and announced_at is None:
-        from django.utils import timezone
-
         announced_at = timezone.now()
     if not may_declare_outage(actor, scope, academie=academie, schools=schools, collectivite=collectivite):
         raise _denied("declare")
@@ -137,7 +136,7 @@ def declare_outage(service: Service, *, actor=None, started_at: datetime, scope:
     if tickets:
         outage.tickets.set(tickets)
     _publish("outage.opened", outage)
-    if ended_at is not None:
+    if ended_at is not None and ended_at <= timezone.now():  # a maintenance's planned end is no closing yet
         _publish("outage.closed", outage)
     return outage
 

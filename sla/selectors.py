@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from directory.models import Academie, School
@@ -38,7 +39,7 @@ def visible_outages(user) -> QuerySet[Outage]:
     perimeter has schools, and those limited to schools of which one is in the perimeter.
     Without a perimeter (anonymous, no membership) nothing."""
     p = perimeter_for(user)
-    qs = Outage.objects.select_related("service", "academie", "declared_by")
+    qs = Outage.objects.select_related("service", "academie", "collectivite", "declared_by")
     if p.everything:
         return qs
     if not p.grants:
@@ -49,6 +50,7 @@ def visible_outages(user) -> QuerySet[Outage]:
     return qs.filter(
         Q(scope=OutageScope.ALL)
         | Q(scope=OutageScope.ACADEMIE, academie_id__in=schools.values("academie_id"))
+        | Q(scope=OutageScope.COLLECTIVITE, collectivite_id__in=schools.values("collectivite_id"))
         | Q(scope=OutageScope.SCHOOLS, pk__in=on_schools)
     )
 
@@ -92,17 +94,19 @@ def availability_report_for(user, service: Service, start: datetime, end: dateti
 
 
 def current_outages(school_id) -> list[Outage]:
-    """Outages in progress that affect this school (everything, its académie, or it by name); a
+    """Outages in progress that affect this school (everything, its académie, its collectivité, or it by name); a
     missing or unknown school: none. Shown before a report is submitted, whoever asks."""
     if not school_id:
         return []
     try:
-        school = School.objects.only("pk", "academie_id").get(pk=int(school_id))
+        school = School.objects.only("pk", "academie_id", "collectivite_id").get(pk=int(school_id))
     except (School.DoesNotExist, TypeError, ValueError):
         return []
+    now = timezone.now()
     return list(
-        Outage.objects.filter(ended_at__isnull=True)
+        Outage.objects.filter(Q(ended_at__isnull=True) | Q(ended_at__gt=now), started_at__lte=now)
         .filter(Q(scope=OutageScope.ALL) | Q(scope=OutageScope.ACADEMIE, academie_id=school.academie_id)
+                | Q(scope=OutageScope.COLLECTIVITE, collectivite_id=school.collectivite_id)
                 | Q(scope=OutageScope.SCHOOLS, schools=school))
         .select_related("service")
         .distinct()

@@ -304,9 +304,19 @@ class OutageForm(forms.Form):
     service = forms.ModelChoiceField(queryset=None, label=_("Service interrompu"))
     scope = forms.ChoiceField(label=_("Portée"))
     academie = forms.ModelChoiceField(queryset=None, label=_("Académie (si la portée est une académie)"), required=False)
+    collectivite = forms.ModelChoiceField(queryset=None, label=_("Collectivité (si la portée est une collectivité)"), required=False)
     schools = forms.ModelMultipleChoiceField(queryset=None, label=_("Écoles (si la portée est une liste d'écoles)"), required=False)
     started_at = forms.DateTimeField(
         label=_("Début"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
+    )
+    ended_at = forms.DateTimeField(
+        label=_("Fin (déjà passée, ou prévue pour une maintenance)"), required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
+    )
+    planned = forms.BooleanField(
+        label=_("Maintenance planifiée"), required=False,
+        help_text=_("Annoncée aujourd'hui aux écoles concernées ; comptée ou non dans la disponibilité selon la convention."),
     )
     cause = forms.CharField(label=_("Cause connue"), widget=forms.Textarea(attrs={"rows": 2}), required=False)

@@ -69,3 +69,28 @@ def test_alertmanager_firing_twice_opens_one_outage_and_resolved_closes_it(world
     assert Outage.objects.get().ended_at is not None
     bad = http.post("/api/v1/alertmanager/", {"alerts": "nope"}, format="json")
     assert bad.status_code == 400
+
+
+MAGUELONE_SIRET = "21340337100015"  # seed 002
+
+
+def test_the_api_declares_a_collectivite_maintenance_by_siret(world, make_client, ent):
+    _c, http = make_client(desk="erun-lattes", scopes="outages:write")
+    response = http.post("/api/v1/outages/", {
+        "service": "ent", "scope": "collectivite", "collectivite": MAGUELONE_SIRET, "planned": True,
+        "started_at": "2027-01-05T20:00:00+01:00", "ended_at": "2027-01-05T22:00:00+01:00",
+        "announced_at": "2026-12-20T09:00:00+01:00",
+    }, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["planned"] is True and body["scope"] == "collectivite"
+    assert body["collectivite"] == "Commune de Villeneuve-lès-Maguelone" and body["announced_at"].startswith("2026-12-20")
+
+
+def test_the_api_names_an_unknown_collectivite(world, make_client, ent):
+    _c, http = make_client(desk="erun-lattes", scopes="outages:write")
+    response = http.post("/api/v1/outages/", {"service": "ent", "scope": "collectivite", "collectivite": "00000000000000",
+                                              "started_at": "2027-01-05T20:00:00+01:00"}, format="json")
+    assert response.status_code == 400
+    assert "collectivite" in {e["field"] for e in response.json()["errors"]}
+    assert not Outage.objects.exists()

@@ -3,6 +3,7 @@ what that does (webhooks included), is `sla.outages` — this page only shows th
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
 from directory.choices import Role
-from directory.models import Academie, School
+from directory.models import Academie, Collectivite, School
 from directory.selectors import perimeter_for
 from sla import outages as sla_outages
 from sla.models import OutageScope, Service
@@ -33,6 +34,9 @@ def _form(user, data=None):
     form.fields["academie"].queryset = (
         Academie.objects.all() if p.everything else Academie.objects.filter(pk__in=p.schools().values("academie_id"))
     )
+    form.fields["collectivite"].queryset = (
+        Collectivite.objects.all() if p.everything else Collectivite.objects.filter(pk__in=p.schools().values("collectivite_id"))
+    )
     form.fields["schools"].queryset = School.objects.filter(p.schools_q()).order_by("name")
     return form
 
@@ -51,21 +55,27 @@ def outages(request):
             data = form.cleaned_data
             try:
                 sla_outages.declare_outage(
-                    data["service"], scope=data["scope"], academie=data["academie"],
-                    schools=list(data["schools"]), started_at=data["started_at"], cause=data["cause"],
-                    actor=request.user,
+                    data["service"], scope=data["scope"], academie=data["academie"], collectivite=data["collectivite"],
+                    schools=list(data["schools"]), started_at=data["started_at"], ended_at=data["ended_at"],
+                    planned=data["planned"], cause=data["cause"], actor=request.user,
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
             except PermissionDenied as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, _("Interruption déclarée : elle compte dans la disponibilité et s'affiche aux écoles concernées."))
+                messages.success(request, _("Maintenance annoncée : elle s'affiche aux écoles concernées et sur la page d'état des services.")
+                                 if data["planned"] else
+                                 _("Interruption déclarée : elle compte dans la disponibilité et s'affiche aux écoles concernées."))
                 return redirect("web:outages")
     qs = visible_outages(request.user)
-    current = list(qs.filter(ended_at__isnull=True).order_by("-started_at"))
-    past = list(qs.filter(ended_at__isnull=False).order_by("-started_at")[:30])
-    return render(request, "web/outages.html", {"current": current, "past": past, "form": form, "may_declare": declare})
+    now = timezone.now()
+    running = Q(started_at__lte=now) & (Q(ended_at__isnull=True) | Q(ended_at__gt=now))
+    current = list(qs.filter(running).order_by("-started_at"))
+    upcoming = list(qs.filter(started_at__gt=now).order_by("started_at"))
+    past = list(qs.filter(ended_at__lte=now).order_by("-started_at")[:30])
+    return render(request, "web/outages.html", {"current": current, "upcoming": upcoming, "past": past, "form": form,
+                                                "may_declare": declare})
 
 
 @login_required

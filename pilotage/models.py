@@ -173,3 +173,58 @@ class ReviewEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError(ReviewEventQuerySet.delete_refused)
+
+
+class IncidentFollower(models.Model):
+    """"Je suis concerné·e": a person who joined an outage (its major incident, once declared) from
+    the report form instead of opening a ticket; told when the outage ends (`notified_at`)."""
+
+    outage = models.ForeignKey("sla.Outage", on_delete=models.CASCADE, related_name="followers", verbose_name=_("interruption"))
+    major_incident = models.ForeignKey(MajorIncident, on_delete=models.SET_NULL, null=True, blank=True, related_name="followers", verbose_name=_("incident majeur"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("personne"))
+    school = models.ForeignKey("directory.School", on_delete=models.PROTECT, related_name="+", verbose_name=_("école"))
+    at = models.DateTimeField(_("date"), default=timezone.now)
+    notified_at = models.DateTimeField(_("prévenu·e de la fin le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("personne concernée par une interruption")
+        verbose_name_plural = _("personnes concernées par une interruption")
+        ordering = ["-at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["outage", "user"], name="incident_follower_once")]
+        indexes = [models.Index(fields=["outage", "notified_at"], name="incident_follower_notify_idx")]
+
+    def __str__(self):
+        return f"{self.outage_id} — {self.user}"
+
+
+class FollowerEventQuerySet(AppendOnlyQuerySet):
+    update_refused = "Le journal des personnes concernées ne se modifie pas."
+    delete_refused = "Le journal des personnes concernées ne s'efface pas."
+
+
+class FollowerEvent(models.Model):
+    """The audit trail of "Je suis concerné·e" on an outage: who joined, for which school, and when
+    the followers were told of its end (an outage not — or not yet — a major incident has no
+    review journal, hence this one)."""
+
+    outage = models.ForeignKey("sla.Outage", on_delete=models.PROTECT, related_name="+", verbose_name=_("interruption"))
+    major_incident = models.ForeignKey(MajorIncident, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("incident majeur"))
+    at = models.DateTimeField(_("date"), default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("auteur"))
+    kind = models.CharField(_("événement"), max_length=32, choices=[("joined", _("A rejoint l'interruption")), ("notified", _("Personnes prévenues de la fin"))])
+    payload = models.JSONField(_("détails"), default=dict, blank=True)
+
+    objects = FollowerEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("événement des personnes concernées")
+        verbose_name_plural = _("événements des personnes concernées")
+        ordering = ["outage", "id"]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError(FollowerEventQuerySet.update_refused)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(FollowerEventQuerySet.delete_refused)

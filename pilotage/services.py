@@ -202,3 +202,7 @@ def update_action(action: ImprovementAction, *, actor, status: str | None = None
     _audit(action.review.incident, actor, "action_updated", action=action.pk, fields=changed,
            summary=f"{action.title} : {action.get_status_display()}")
     return action
+
+
+# "Je suis concerné·e" on an outage from the report form: pilotage/followers.py.
+from .followers import join_outage  # noqa: E402, F401

@@ -4,6 +4,7 @@ from django.urls import include, path, reverse_lazy
 
 from .views import attachments, board, dashboard, general, knowledge, notifications, outages, requester, ticket
 from .views import pilotage as pilotage_views
+from .views import status as status_views
 
 app_name = "web"
 
@@ -41,6 +42,10 @@ urlpatterns = [
     path("pilotage/actions/<int:pk>/", pilotage_views.action_update, name="pilotage_action"),
     path("interruptions/<int:pk>/incident-majeur/", pilotage_views.declare_outage, name="pilotage_declare_outage"),
     path("demandes/<str:reference>/incident-majeur/", pilotage_views.declare_ticket, name="pilotage_declare_ticket"),
+    path("etat/", status_views.status_page, name="status"),
+    path("etat/flux.atom", status_views.status_feed, name="status_feed"),
+    path("etat/etat.json", status_views.status_json, name="status_json"),
+    path("etat/interruptions/<int:pk>/je-suis-concerne/", status_views.join, name="status_join"),
 ]
 
 # Password reset by e-mail: Django's views, French URLs, names without namespace (Django's own).

@@ -22,6 +22,7 @@ PUBLIC = {
     "password_reset_confirm", "password_reset_complete", "web:legal", "web:accessibility",
     "api:token", "api:revoke-token", "api:schema", "api:docs", "api:alertmanager",
     "admin:login", "admin:logout", "admin:password_reset", "admin:jsi18n",
+    "web:status", "web:status_feed", "web:status_json",  # État des services: public data only (tests/web/test_status_page.py)
 }
 UNNAMED_PUBLIC = {"api/v1/^.*$"}  # the API's catch-all: a problem+json 404
 # Objects read through a ticket reference (or an attachment of it): the perimeter decides.
@@ -56,6 +57,7 @@ AUTHENTICATED = {
     # suggestions and "joining" a ticket: each reader's own (tests/knowledge/).
     "web:kb_home", "web:kb_article", "web:kb_new", "web:kb_edit", "web:kb_status", "web:kb_suggestions",
     "web:kb_helped", "web:kb_join", "web:kb_search",
+    "web:status_join",  # follow an outage touching one's school, else 404 (tests/pilotage/test_followers.py)
 }
 # Signed-in and one of these roles (others: 403).
 ROLE_GATED = {
@@ -64,7 +66,7 @@ ROLE_GATED = {
     "journal:search": {"dpo", "admin"},
     "privacy:board": {"dpo", "admin"},
 }
-POST_ONLY = {"web:pilotage_action", "web:pilotage_declare_outage", "web:pilotage_declare_ticket", "web:kb_status", "web:kb_helped", "web:kb_join", "web:kb_from_ticket", "web:notifications_read", "web:ticket_message", "web:ticket_action", "web:outage_close", "logout", "api:ticket-attachments"}
+POST_ONLY = {"web:status_join", "web:pilotage_action", "web:pilotage_declare_outage", "web:pilotage_declare_ticket", "web:kb_status", "web:kb_helped", "web:kb_join", "web:kb_from_ticket", "web:notifications_read", "web:ticket_message", "web:ticket_action", "web:outage_close", "logout", "api:ticket-attachments"}
 
 
 def walk(patterns=None, prefix="", namespace=None):

@@ -5,6 +5,7 @@ from django.shortcuts import render
 
 from directory.choices import Category, Role
 from directory.selectors import member_desks, perimeter_for
+from pilotage.followers import current_followed
 from tickets.selectors import privacy_cases, unread_notifications
 
 PRIVACY_CATEGORIES = [Category.SECURITY, Category.DATA_PROTECTION]
@@ -23,6 +24,7 @@ def home(request):
             is_dpo=Role.DPO in roles,
             my_desks=member_desks(request.user),
             unread_notifications=unread_notifications(request.user).count(),
+            followed_outages=current_followed(request.user),
         )
         if context["is_dpo"]:
             # The DPO's cases are rarely on their boards (they stay at the school's or the

@@ -19,6 +19,7 @@ from tickets.models import OPEN_STATES, Ticket
 
 from ..forms import ReportForm
 from .attachments import attach_files
+from .status import outage_notice
 
 
 def reporting_schools(user):
@@ -75,7 +76,8 @@ def report(request):
 
 def _similar_context(user, form):
     school_id = form["school"].value()
-    return {"similar": similar_open_tickets(user, school_id), "outages": current_outages(school_id)}
+    return {"similar": similar_open_tickets(user, school_id), "outages": current_outages(school_id),
+            **outage_notice(user, school_id, form.fields["school"].queryset)}
 
 
 def similar_open_tickets(user, school_id, limit=5):
@@ -101,8 +103,9 @@ def report_similar(request):
         school_id = None
     return render(
         request,
-        "web/_similar.html",
-        {"similar": similar_open_tickets(request.user, school_id), "outages": current_outages(school_id)},
+        "web/status_report_fragment.html",
+        {"similar": similar_open_tickets(request.user, school_id), "outages": current_outages(school_id),
+         **outage_notice(request.user, school_id, reporting_schools(request.user).filter(pk=school_id or 0))},
     )
 
 

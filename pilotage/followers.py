@@ -110,3 +110,19 @@ def notify_followers(outage) -> int:
     if out:
         outbox.schedule_delivery()
     return len(active)
+
+
+def notify_due_followers(now=None) -> int:
+    """The sweep for outages whose end was set in advance (a planned maintenance declared with its
+    end): their followers are told once that end has passed. Each outage in its own transaction,
+    locked by `notify_followers`. Returns the number of people told."""
+    from sla.models import Outage
+
+    now = now or timezone.now()
+    due = (Outage.objects.filter(ended_at__lte=now, followers__notified_at__isnull=True)
+           .select_related("service").distinct().order_by("pk")[:500])
+    told = 0
+    for outage in due:
+        with transaction.atomic():
+            told += notify_followers(outage)
+    return told

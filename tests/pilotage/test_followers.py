@@ -163,3 +163,25 @@ def test_followers_are_told_when_the_outage_ends(world, teacher, school, academy
     from pilotage.followers import current_followed
 
     assert current_followed(teacher) == []
+
+
+def test_a_maintenance_declared_with_its_end_tells_its_followers_once_the_end_has_passed(world, ent, teacher, school):
+    from pilotage.followers import notify_due_followers
+
+    now = timezone.now()
+    maintenance = outages.declare_outage(ent, planned=True, announced_at=now - timedelta(days=3),
+                                         started_at=now - timedelta(hours=1), ended_at=now + timedelta(hours=1))
+    services.join_outage(teacher, maintenance, school)
+    assert notify_due_followers(now) == 0  # not over yet
+    assert notify_due_followers(now + timedelta(hours=2)) == 1
+    assert IncidentFollower.objects.get(outage=maintenance).notified_at is not None
+    assert notify_due_followers(now + timedelta(hours=3)) == 0
+
+
+def test_the_chosen_schools_fragment_shows_the_notice(client, world, teacher, school, academy_outage):
+    client.force_login(teacher)
+    html = unescape(client.get(reverse("web:report_similar"), {"school": school.pk}).content.decode())
+    assert "Je suis concerné·e" in html and join_url(academy_outage) in html
+    # a school outside the person's schools: nothing
+    html = client.get(reverse("web:report_similar"), {"school": world.schools["0060768C"].pk}).content.decode()
+    assert "Je suis concern" not in html

@@ -51,5 +51,6 @@ def seed_activity(world, *, history: bool = True) -> Seeded:
         for convention in world.conventions.values():
             publish_policy(convention, targets=POLICY, name="Politique de démonstration")
     tickets_demo.seed_today(world)
+    tickets_demo.seed_macros(world)  # two canned answers (illustrative)
     knowledge_demo.seed_articles(world)  # a few published help articles (illustrative)
     return result

@@ -75,3 +75,34 @@ class OutboxAdmin(admin.ModelAdmin):
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = ("user", "ticket", "verb", "created_at", "read_at")
+
+
+# Canned answers and satisfaction (tickets.macros, tickets.satisfaction).
+from django import forms as _forms  # noqa: E402
+
+from .macros import transition_choices  # noqa: E402
+from .models import Macro, SatisfactionRating  # noqa: E402
+
+
+class MacroForm(_forms.ModelForm):
+    transition = _forms.ChoiceField(label=_("action appliquée"), required=False, choices=transition_choices)
+
+    class Meta:
+        model = Macro
+        fields = ("title", "body", "transition", "desk", "organisation", "active")
+
+
+@admin.register(Macro)
+class MacroAdmin(admin.ModelAdmin):
+    form = MacroForm
+    list_display = ("title", "desk", "organisation", "transition", "active")
+    list_filter = ("active",)
+    search_fields = ("title", "body", "desk__name", "organisation")
+    autocomplete_fields = ("desk",)
+
+
+@admin.register(SatisfactionRating)
+class SatisfactionRatingAdmin(ReadOnlyAdmin):
+    list_display = ("ticket", "rating", "desk", "level", "via", "at")
+    list_filter = ("rating", "via", "level")
+    list_select_related = ("ticket", "desk")

@@ -48,3 +48,33 @@ def seed_today(world) -> None:
             continue
         t = services.escalate(services.take(t, actor=u["erun"]), actor=u["erun"], reason="À expertiser")
         services.escalate(services.take(t, actor=u["dsi"]), actor=u["dsi"], malfunction_proven=True, **QUALIFICATION)
+
+
+ILLUSTRATIVE_MACRO = "(Réponse type illustrative de la démonstration.)"
+MACROS = [  # (title, body, transition, owner: a desk key of the demo world or "academie:<key>")
+    ("Demander une capture d'écran",
+     "Bonjour {demandeur},\n\nPour avancer sur la demande {reference}, pourriez-vous nous envoyer une capture "
+     "d'écran du message d'erreur (touche Impr. écran, puis joignez l'image à votre réponse) ?\n\n"
+     "Merci, le support de {ecole}", "request_info", "n0-0341255E"),
+    ("Accusé de réception",
+     "Bonjour {demandeur},\n\nNous avons bien reçu votre demande {reference} pour l'école {ecole} : elle est "
+     "en cours d'analyse, nous revenons vers vous dès que possible.", "", "academie:montpellier"),
+]
+
+
+def seed_macros(world) -> int:
+    """Two canned answers (illustrative): one of the demo school's desk that asks for a screenshot
+    (reply + request information), one of the académie de Montpellier (a plain acknowledgement)."""
+    from .models import Macro
+
+    for title, body, transition, owner in MACROS:
+        desk, organisation = None, ""
+        if owner.startswith("academie:"):
+            organisation = f"academie:{world.academies[owner.partition(':')[2]].pk}"
+        else:
+            desk = world.desks[owner]
+        macro = Macro(title=title, body=f"{body}\n\n{ILLUSTRATIVE_MACRO}", transition=transition, desk=desk,
+                      organisation=organisation)
+        macro.full_clean()
+        macro.save()
+    return len(MACROS)

@@ -121,6 +121,9 @@ EVENTS: tuple[Event, ...] = (
     # The e-mail to the external support (an editor's, the national GAR's) is its own outbox row.
     _t(K.FORWARDED_EXTERNAL, "ticket.forwarded_external", UPDATED, public=False,
        note=_("un courriel au support externe choisi (éditeur de la ressource ou support national du GAR)")),
+    # The requester's rating of the resolution (tickets.satisfaction): for the support chain only.
+    _t(K.SATISFACTION, "ticket.rated", None, public=False,
+       note=_("la note (1 à 5) et le commentaire du demandeur après la résolution : lus par la chaîne de support")),
     # Annotations of the sla app: a timeline line at the ticket's current version.
     _t(K.SLA_WARNING, "sla.warning", "sla.warning", (D, M), public=False, annotation=True, live=False),
     _t(K.SLA_BREACH, "sla.breach", "sla.breached", (D, M), public=False, annotation=True, live=False),

@@ -418,3 +418,65 @@ class TicketVendorReach(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id} → {self.vendor_id}"
+
+
+class SatisfactionRating(models.Model):
+    """The requester's rating of a resolved ticket, once per ticket (tickets.satisfaction): 1 to 5
+    and an optional comment, from the ticket page or from the signed links of the resolution
+    e-mail. The desk and level are those that resolved it (the dashboard groups by them)."""
+
+    class Via(models.TextChoices):
+        WEB = "web", _("Page de la demande")
+        EMAIL = "email", _("Lien du courriel")
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="satisfaction", verbose_name=_("demande"))
+    rating = models.PositiveSmallIntegerField(_("note (1 à 5)"))
+    comment = models.TextField(_("commentaire"), blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("auteur"))
+    desk = models.ForeignKey("directory.Desk", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("guichet qui a résolu"))
+    level = models.PositiveSmallIntegerField(_("niveau"), choices=Level.choices)
+    via = models.CharField(_("canal"), max_length=8, choices=Via.choices, default=Via.WEB)
+    at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+    event = models.OneToOneField(TicketEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("événement"))
+
+    class Meta:
+        verbose_name = _("évaluation de satisfaction")
+        verbose_name_plural = _("évaluations de satisfaction")
+        ordering = ["-at"]
+        constraints = [models.CheckConstraint(name="satisfaction_rating_1_5", condition=models.Q(rating__gte=1, rating__lte=5))]
+
+    def __str__(self):
+        return f"{self.ticket.reference} — {self.rating}/5"
+
+
+class Macro(models.Model):
+    """A canned answer of a desk or of an organisation (tickets.macros): a text with placeholders
+    ({demandeur}, {reference}, {ecole}) and, optionally, an action of the workflow table applied
+    with it (e.g. "Demander une capture d'écran" = the question + request information)."""
+
+    title = models.CharField(_("titre"), max_length=120)
+    body = models.TextField(_("texte"), help_text=_("Champs remplis à l'envoi : {demandeur}, {reference}, {ecole}."))
+    transition = models.CharField(_("action appliquée"), max_length=32, blank=True,
+                                  help_text=_("Nom d'une action du circuit (ex. request_info) ; vide : une simple réponse."))
+    desk = models.ForeignKey("directory.Desk", on_delete=models.CASCADE, null=True, blank=True, related_name="macros", verbose_name=_("guichet"))
+    organisation = models.CharField(_("organisation"), max_length=40, blank=True,
+                                    help_text=_("Clé de l'organisation (ex. academie:3), si la réponse type n'est pas celle d'un guichet."))
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("réponse type")
+        verbose_name_plural = _("réponses types")
+        ordering = ["title", "id"]
+        constraints = [models.CheckConstraint(
+            name="macro_one_owner",
+            condition=(models.Q(desk__isnull=False) & models.Q(organisation="")) | (models.Q(desk__isnull=True) & ~models.Q(organisation="")),
+        )]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        from .macros import check_macro
+
+        check_macro(self)

@@ -175,9 +175,11 @@ def _requester_text(ticket: Ticket, event: TicketEvent) -> tuple[str, str] | Non
         return (_("Le support a besoin d'une précision pour traiter votre demande %(ref)s.") % {"ref": ref},
                 f"{p.get('body', '')}\n\n" + _("Répondez depuis la page de votre demande : le traitement reprendra dès votre réponse."))
     if kind == EventKind.RESOLVED:
+        from .satisfaction import mail_text  # the signed rating links (one per value)
+
         return (_("Votre demande %(ref)s est résolue.") % {"ref": ref},
                 f"{p.get('summary', '')}\n\n" + _("Si tout fonctionne, confirmez-le depuis la page de votre demande ; "
-                                                    "sinon, vous pouvez la rouvrir."))
+                                                    "sinon, vous pouvez la rouvrir.") + f"\n\n{mail_text(ticket)}")
     if kind == EventKind.AUTO_CLOSED:
         return (_("Votre demande %(ref)s est terminée.") % {"ref": ref},
                 _("Elle a été close automatiquement %(days)s jours après sa résolution, sans nouvelle de votre part. "

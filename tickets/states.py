@@ -52,6 +52,7 @@ class EventKind(models.TextChoices):
     VENDOR_REFERENCE = "vendor_reference", _("Référence éditeur enregistrée")
     ATTACHED = "attached", _("Pièce jointe ajoutée")
     FORWARDED_EXTERNAL = "forwarded_external", _("Transmis à un support externe")
+    SATISFACTION = "satisfaction", _("Satisfaction exprimée")
     # Written by the sla app (sla/ticket_bridge.py). They annotate the timeline without changing
     # the ticket, so they do not take a new version (see TicketEvent.version).
     SLA_WARNING = "sla_warning", _("Alerte de délai (SLA)")

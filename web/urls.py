@@ -3,7 +3,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 from .views import attachments, board, dashboard, general, knowledge, notifications, outages, requester, ticket
+from .views import macros as macro_views
 from .views import pilotage as pilotage_views
+from .views import satisfaction as satisfaction_views
 from .views import status as status_views
 
 app_name = "web"
@@ -20,6 +22,9 @@ urlpatterns = [
     path("demandes/<str:reference>/", ticket.ticket_detail, name="ticket"),
     path("demandes/<str:reference>/message/", ticket.ticket_message, name="ticket_message"),
     path("demandes/<str:reference>/action/<str:action>/", ticket.ticket_action, name="ticket_action"),
+    path("demandes/<str:reference>/evaluation/", satisfaction_views.ticket_rate, name="ticket_rate"),
+    path("demandes/<str:reference>/reponse-type/", macro_views.ticket_macro, name="ticket_macro"),
+    path("evaluation/<str:token>/", satisfaction_views.satisfaction_link, name="satisfaction_link"),
     path("pieces-jointes/<int:pk>/apercu/", attachments.preview, name="attachment_preview"),
     path("guichets/", board.boards, name="boards"),
     path("guichets/<slug:slug>/", board.board, name="board"),

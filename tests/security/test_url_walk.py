@@ -19,6 +19,7 @@ from tickets.permissions import can_view
 # Open to anyone (sign-in, password reset, legal pages, health, OAuth token endpoints).
 PUBLIC = {
     "home", "healthz", "login", "logout", "set_language", "password_reset", "password_reset_done",
+    "web:satisfaction_link",  # the signed rating link of the resolution e-mail: the token is the credential (tests/tickets/test_satisfaction.py)
     "password_reset_confirm", "password_reset_complete", "web:legal", "web:accessibility",
     "api:token", "api:revoke-token", "api:schema", "api:docs", "api:alertmanager",
     "admin:login", "admin:logout", "admin:password_reset", "admin:jsi18n",
@@ -32,6 +33,8 @@ TICKET_OBJECT = {
     "tickets:attachment-download", "web:attachment_preview",
     "web:pilotage_declare_ticket",  # declare the ticket a major incident (tests/web/test_pilotage_pages.py)
     "web:kb_from_ticket",  # a draft article from the ticket's resolution (tests/knowledge/test_pages.py)
+    "web:ticket_rate",  # the requester's rating (tests/tickets/test_satisfaction.py)
+    "web:ticket_macro",  # apply a canned answer (tests/tickets/test_macros.py)
 }
 TICKET_OBJECT_PREFIX = "api:ticket-transition-"
 ATTACHMENT_URLS = {"tickets:attachment-download", "web:attachment_preview"}  # <pk> is the attachment's
@@ -67,6 +70,7 @@ ROLE_GATED = {
     "privacy:board": {"dpo", "admin"},
 }
 POST_ONLY = {"web:status_join", "web:pilotage_action", "web:pilotage_declare_outage", "web:pilotage_declare_ticket", "web:kb_status", "web:kb_helped", "web:kb_join", "web:kb_from_ticket", "web:notifications_read", "web:ticket_message", "web:ticket_action", "web:outage_close", "logout", "api:ticket-attachments"}
+POST_ONLY |= {"web:ticket_rate", "web:ticket_macro"}  # the rating and the canned answers
 
 
 def walk(patterns=None, prefix="", namespace=None):

@@ -10,6 +10,7 @@ from directory.selectors import perimeter_for
 from journal.services import record_bulk_read
 
 from ..dashboards import TABLES, parse_filters, perimeter_desks
+from ..satisfaction import satisfaction_panel
 
 
 def _require_manager(user):
@@ -33,6 +34,7 @@ def dashboard(request):
         "conventions": Convention.objects.filter(coverage__school__in=schools).distinct().order_by("reference"),
         "circonscriptions": Circonscription.objects.filter(pk__in=schools.values("circonscription_id")).order_by("name"),
         "desks": perimeter_desks(request.user),
+        "satisfaction": satisfaction_panel(request.user, f),
     }
     return render(request, "web/dashboard.html", context)
 

@@ -15,3 +15,7 @@ class PrivacyConfig(AppConfig):
         post_save.connect(steps.on_clock_saved, sender="sla.Clock", dispatch_uid="privacy.breach_clock_started")
         post_save.connect(steps.on_clock_event_saved, sender="sla.ClockEvent", dispatch_uid="privacy.breach_clock_event")
         post_save.connect(steps.on_request_saved, sender="privacy.DataSubjectRequest", dispatch_uid="privacy.request_clock_started")
+        from . import report
+
+        # The annual report's legal-clock section (pilotage.report's registry).
+        report.register()

@@ -6,3 +6,9 @@ class WebConfig(AppConfig):
 
     name = "web"
     verbose_name = "Interface web"
+
+    def ready(self):
+        from . import report_sections
+
+        # The annual report's activity and SLA sections, from the dashboard's reads (pilotage.report).
+        report_sections.register()

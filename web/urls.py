@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 from .views import attachments, board, dashboard, general, knowledge, notifications, outages, requester, ticket
+from .views import annual_report as annual_report_views
 from .views import macros as macro_views
 from .views import pilotage as pilotage_views
 from .views import satisfaction as satisfaction_views
@@ -42,6 +43,9 @@ urlpatterns = [
     path("recherche/", knowledge.ticket_search, name="kb_search"),
     path("pilotage/", dashboard.dashboard, name="dashboard"),
     path("pilotage/export/<str:table>.csv", dashboard.export_csv, name="dashboard_csv"),
+    path("pilotage/bilan/", annual_report_views.annual_report, name="annual_report"),
+    path("pilotage/bilan/rapport.pdf", annual_report_views.annual_report_pdf, name="annual_report_pdf"),
+    path("pilotage/bilan/tableaux.zip", annual_report_views.annual_report_csv, name="annual_report_csv"),
     path("pilotage/revues/", pilotage_views.reviews, name="pilotage_reviews"),
     path("pilotage/revues/<int:pk>/", pilotage_views.review, name="pilotage_review"),
     path("pilotage/actions/<int:pk>/", pilotage_views.action_update, name="pilotage_action"),

@@ -66,6 +66,10 @@ AUTHENTICATED = {
 ROLE_GATED = {
     "web:dashboard": {"manager", "admin"},
     "web:dashboard_csv": {"manager", "admin"},
+    # The annual report, its PDF and CSV tables (tests/pilotage/test_annual_report.py).
+    "web:annual_report": {"manager", "admin"},
+    "web:annual_report_pdf": {"manager", "admin"},
+    "web:annual_report_csv": {"manager", "admin"},
     "journal:search": {"dpo", "admin"},
     "privacy:board": {"dpo", "admin"},
 }

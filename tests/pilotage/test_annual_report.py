@@ -292,3 +292,11 @@ def test_report_queries_do_not_grow_with_tickets(client, year):
         montpellier(year, client)
     assert len(more) <= len(few) + 2, (len(few), len(more))
     assert timedelta(0) == timedelta(0)
+
+
+def test_linked_from_the_dashboard_and_the_reviews_page(client, year):
+    client.force_login(year.users["manager"])
+    assert 'href="/pilotage/bilan/"' in client.get("/pilotage/").content.decode()
+    assert 'href="/pilotage/bilan/"' in client.get("/pilotage/revues/").content.decode()
+    client.force_login(year.users["editeur"])  # reads the reviews it is invited to, not the report
+    assert 'href="/pilotage/bilan/"' not in client.get("/pilotage/revues/").content.decode()

@@ -17,7 +17,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -262,14 +263,32 @@ def _history(outages, days: list[date], now: datetime) -> dict[int, list[Day]]:
     return {sid: [Day(d, m.get(d, DayStatus.OK)) for d in days] for sid, m in marks.items()}
 
 
-def this_month_availability(service: Service, now: datetime) -> Availability:
+AVAILABILITY_CACHE_SECONDS = 60
+
+
+def _fingerprint() -> str:
+    """Changes when an outage or a school is added: part of the cache key (with the minute)."""
+    from directory.models import School
+
+    o = Outage.objects.aggregate(n=Count("pk"), last=Max("pk"), ended=Max("ended_at"))
+    return f"{o['n']}-{o['last']}-{o['ended'].timestamp() if o['ended'] else ''}-{School.objects.count()}"
+
+
+def this_month_availability(service: Service, now: datetime, *, fingerprint: str | None = None) -> Availability:
     """This month's availability of `service` over every school (default targets), as
-    `sla.availability.monthly_availability` computes it."""
+    `sla.availability.monthly_availability` computes it. Kept a minute in the cache: the page is
+    public, and the figure moves by seconds within the minute (the month counted up to now)."""
     from .availability import monthly_availability, schools_in_scope
 
     local = timezone.localtime(now, PARIS)
+    key = f"sla.status.availability:{service.pk}:{local.year}-{local.month}:{int(now.timestamp()) // AVAILABILITY_CACHE_SECONDS}:{fingerprint or _fingerprint()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
     m = monthly_availability(service, schools_in_scope(OutageScope.ALL), local.year, local.month, now=now)
-    return Availability(m.year, m.month, m.inside, m.outside, m.partial, m.schools)
+    result = Availability(m.year, m.month, m.inside, m.outside, m.partial, m.schools)
+    cache.set(key, result, AVAILABILITY_CACHE_SECONDS)
+    return result
 
 
 def service_statuses(*, now: datetime | None = None, days: int = HISTORY_DAYS, availability: bool = True) -> list[ServiceStatus]:
@@ -285,6 +304,7 @@ def service_statuses(*, now: datetime | None = None, days: int = HISTORY_DAYS, a
                   .order_by("started_at", "pk"))
     shaped = {p.id: p for p in public_outages(window, now)}
     history = _history([o for o in window if o.started_at <= now], day_list, now)
+    fingerprint = _fingerprint() if availability and services else None
     result = []
     for s in services:
         mine = [shaped[o.pk] for o in window if o.service_id == s.pk]
@@ -299,7 +319,7 @@ def service_statuses(*, now: datetime | None = None, days: int = HISTORY_DAYS, a
             slug=s.slug, name=s.name, description=s.description, status=status, current=current,
             upcoming=[p for p in mine if p.state == "upcoming"],
             history=history.get(s.pk, [Day(d, DayStatus.OK) for d in day_list]),
-            availability=this_month_availability(s, now) if availability else None,
+            availability=this_month_availability(s, now, fingerprint=fingerprint) if availability else None,
         ))
     return result
 

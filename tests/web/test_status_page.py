@@ -179,3 +179,15 @@ def test_the_page_speaks_english_when_chosen(client, scene):
     client.cookies["django_language"] = "en"
     response = client.get(reverse("web:status"))
     assert response.status_code == 200
+
+
+def test_a_fixed_number_of_queries_and_the_availability_kept_a_minute(client, scene):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as first:
+        client.get(reverse("web:status_json"))
+    with CaptureQueriesContext(connection) as second:
+        client.get(reverse("web:status_json"))
+    # more services do not add history queries; the second read takes the figures from the cache
+    assert len(second) < len(first) and len(second) <= 6, [q["sql"][:120] for q in second.captured_queries]

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from directory.models import Academie, School
+from directory.models import Academie, Collectivite, School
 
 from .calendar import PARIS, ServiceCalendar, _epoch
 from .models import Outage, OutageScope, Service
@@ -80,11 +80,11 @@ def ingest_alertmanager(payload) -> dict:
                 if open_outage is not None:
                     result.unchanged.append(open_outage.pk)
                     continue
-                scope, academie, schools = _scope(labels)
+                scope, academie, schools, collectivite = _scope(labels)
                 cause = (alert.get("annotations") or {}).get("summary") or labels.get("alertname", "")
                 try:
                     with transaction.atomic():
-                        outage = declare_outage(service, started_at=started, scope=scope, academie=academie,
+                        outage = declare_outage(service, started_at=started, scope=scope, academie=academie, collectivite=collectivite,
                                                 schools=schools, cause=cause, source="alertmanager",
                                                 fingerprint=fingerprint)
                 except IntegrityError:  # a concurrent delivery of the same alert won
@@ -96,8 +96,8 @@ def ingest_alertmanager(payload) -> dict:
                 if open_outage is None:
                     if Outage.objects.filter(alert_fingerprint=fingerprint, started_at=started).exists():
                         continue  # resolution delivered twice
-                    scope, academie, schools = _scope(labels)
-                    outage = declare_outage(service, started_at=started, ended_at=ended, scope=scope, academie=academie,
+                    scope, academie, schools, collectivite = _scope(labels)
+                    outage = declare_outage(service, started_at=started, ended_at=ended, scope=scope, academie=academie, collectivite=collectivite,
                                             schools=schools, source="alertmanager", fingerprint=fingerprint,
                                             cause=labels.get("alertname", ""))
                     result.opened.append(outage.pk)
@@ -115,12 +115,16 @@ def _scope(labels):
         uais = [u.strip().upper() for u in str(labels["uai"]).split(",") if u.strip()]
         schools = list(School.objects.filter(uai__in=uais))
         if schools:
-            return OutageScope.SCHOOLS, None, schools
+            return OutageScope.SCHOOLS, None, schools, None
+    if labels.get("collectivite"):  # its SIRET
+        collectivite = Collectivite.objects.filter(siret=str(labels["collectivite"]).replace(" ", "")).first()
+        if collectivite:
+            return OutageScope.COLLECTIVITE, None, [], collectivite
     if labels.get("academie"):
         academie = Academie.objects.filter(code=str(labels["academie"])).first()
         if academie:
-            return OutageScope.ACADEMIE, academie, []
-    return OutageScope.ALL, None, []
+            return OutageScope.ACADEMIE, academie, [], None
+    return OutageScope.ALL, None, [], None
 
 
 # --- report ---------------------------------------------------------------------------------------
@@ -136,75 +140,29 @@ def merge_intervals(intervals):
     return merged
 
 
-def outages_for_scope(service, start, end, *, academie=None, school=None):
-    qs = Outage.objects.filter(service=service, started_at__lt=end).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
-    scope = Q(scope=OutageScope.ALL)
+def availability_report(service, start: datetime, end: datetime, *, academie=None, school=None, convention=None,
+                        now=None) -> dict:
+    """The API's availability of `service` over [start, end) for a scope — every school, an
+    académie's, a convention's or one school — in school-minutes (`period_availability`, the
+    definition of docs/sla.md), against the convention's targets (99.7 % / 97 % by default)."""
     if school is not None:
-        scope |= Q(scope=OutageScope.ACADEMIE, academie_id=school.academie_id) | Q(scope=OutageScope.SCHOOLS, schools=school)
+        schools = [school]
+    elif convention is not None:
+        schools = convention.schools.all()
     elif academie is not None:
-        scope |= Q(scope=OutageScope.ACADEMIE, academie=academie)
-    return qs.filter(scope).distinct()
-
-
-def _pct(up, total):
-    return round(100.0 * up / total, 4) if total else 100.0
-
-
-def availability_report(service, start: datetime, end: datetime, *, academie=None, school=None, calendar=None,
-                        target=DEFAULT_TARGET, target_outside=DEFAULT_TARGET_OUTSIDE, now=None, outages=None) -> dict:
-    """Availability of `service` over [start, end) for a scope (everything, an académie, a school).
-
-    Inside = the contract window of the scope's calendar (Mon–Fri 08:00–22:00 outside public and
-    school holidays); outside = every other second. An outage limited to some schools counts for
-    those schools' reports only. Open outages run until `now` (or the end of the period)."""
-    a, b = _epoch(start, "start"), _epoch(end, "end")
-    if b <= a:
-        raise ValidationError({"end": _("la fin de la période précède son début")})
-    if calendar is None:
-        if school is not None:
-            calendar = ServiceCalendar.for_academie(school.academie)
-        elif academie is not None:
-            calendar = ServiceCalendar.for_academie(academie)
-        else:
-            calendar = ServiceCalendar.for_zone(None)
-    now_epoch = _epoch(now or timezone.now(), "now")
-    if outages is None:
-        rows = outages_for_scope(service, start, end, academie=academie, school=school).values_list("started_at", "ended_at")
-        outages = [(int(s.timestamp()), int(e.timestamp()) if e else None) for s, e in rows]
-    clipped = []
-    for s, e in outages:
-        e = min(now_epoch, b) if e is None else e
-        s, e = max(s, a), min(e, b)
-        if s < e:
-            clipped.append((s, e))
-    merged = merge_intervals(clipped)
-    total = b - a
-    open_seconds = calendar.business_seconds_epoch(a, b)
-    down_total = sum(e - s for s, e in merged)
-    down_inside = sum(calendar.business_seconds_epoch(s, e) for s, e in merged)
-    inside = _window(open_seconds, down_inside, Decimal(str(target)))
-    outside = _window(total - open_seconds, down_total - down_inside, Decimal(str(target_outside)))
-    breaches = [
-        {"window": name, "availability": w["availability"], "target": w["target"]}
-        for name, w in (("inside", inside), ("outside", outside)) if w["breached"]
-    ]
+        schools = School.objects.filter(academie=academie)
+    else:
+        schools = School.objects.all()
+    figures = period_availability(service, schools, start, end, convention=convention, now=now)
+    windows = {"inside": figures.inside.as_dict(), "outside": figures.outside.as_dict()}
     return {
-        "service": service.slug, "start": datetime.fromtimestamp(a, PARIS).isoformat(),
-        "end": datetime.fromtimestamp(b, PARIS).isoformat(),
+        "service": service.slug, "start": start.isoformat(), "end": end.isoformat(),
         "scope": {"academie": academie.code if academie else (school.academie.code if school else None),
-                  "school": school.uai if school else None},
-        "calendar": calendar.describe(), "period_seconds": total, "outages": len(clipped),
-        "downtime_seconds": down_total, "inside": inside, "outside": outside, "breaches": breaches,
-    }
-
-
-def _window(seconds: int, down: int, target: Decimal) -> dict:
-    allowed = float(seconds) * (1 - float(target) / 100)
-    availability = _pct(seconds - down, seconds)
-    return {
-        "seconds": seconds, "downtime_seconds": down, "availability": availability, "target": float(target),
-        "error_budget_minutes": round(allowed / 60, 2), "remaining_budget_minutes": round((allowed - down) / 60, 2),
-        "breached": availability < float(target),
+                  "school": school.uai if school else None, "convention": convention.reference if convention else None},
+        "schools": figures.schools, "outages": figures.outages, "excluded_maintenance": figures.excluded_maintenance,
+        "partial": figures.partial, **windows,
+        "breaches": [{"window": name, "availability": w["availability"], "target": w["target"]}
+                     for name, w in windows.items() if not w["met"]],
     }
 
 
@@ -447,9 +405,18 @@ def _academies(ids) -> dict:
             Academie.objects.filter(pk__in=sorted(ids)).values_list("pk", "holiday_zone", "holiday_subdivision", "timezone")}
 
 
-def _compute(service, rows, months, targets: Targets, now: int, outage_rows=None):
-    """The engine: `rows` of schools, `months` a list of (year, month); one MonthlyAvailability per
-    month. Schools sharing a calendar, an académie and a collectivité and listed by no outage are
+class _Figures(NamedTuple):
+    schools: int
+    inside: Window
+    outside: Window
+    outages: int
+    excluded_maintenance: int
+    partial: bool
+
+
+def _compute(service, rows, months, targets: Targets, now: int, outage_rows=None, bounds_of=None) -> list[_Figures]:
+    """The engine: `rows` of schools, `months` a list of periods — (year, month) keys by default,
+    any keys with `bounds_of(key, tz) -> (start, end)` epochs; one `_Figures` per period. Schools sharing a calendar, an académie and a collectivité and listed by no outage are
     computed once and weighted by their number."""
     academies = _academies({r[2] for r in rows})
     groups = defaultdict(int)  # (calendar key, academie, collectivite or None, school or None) -> schools
@@ -460,11 +427,11 @@ def _compute(service, rows, months, targets: Targets, now: int, outage_rows=None
         if ckey not in calendars:
             calendars[ckey] = ServiceCalendar.for_zone(*ckey)
         groups[(ckey, academie_id, collectivite_id, pk)] += 1
-    bounds = {(y, m): {c: _month_bounds(y, m, cal.tz) for c, cal in calendars.items()} for y, m in months}
+    bounds_of = bounds_of or (lambda key, tz: _month_bounds(*key, tz))
+    bounds = {key: {c: bounds_of(key, cal.tz) for c, cal in calendars.items()} for key in months}
     all_bounds = [b for per in bounds.values() for b in per.values()]
     if not all_bounds:
-        return [MonthlyAvailability(service.slug, y, m, 0, Window(0, 0, targets.inside), Window(0, 0, targets.outside), 0, 0)
-                for y, m in months]
+        return [_Figures(0, Window(0, 0, targets.inside), Window(0, 0, targets.outside), 0, 0, False) for _key in months]
     lo, hi = min(a for a, _b in all_bounds), max(b for _a, b in all_bounds)
     index = _Outages(service, lo, hi, now, targets, outage_rows)
     # Schools no outage lists by name, or whose collectivité has no outage, share their figures.
@@ -472,14 +439,14 @@ def _compute(service, rows, months, targets: Targets, now: int, outage_rows=None
     for (ckey, a_id, c_id, s_id), n in groups.items():
         pre[(ckey, a_id, c_id if c_id in index.coll else None, s_id if s_id in index.school else None)] += n
     results = []
-    for y, m in months:
+    for key in months:
         seen: set = set()
         base_cache = {}
         period = total_in = down_all = down_in = 0
         partial = False
         school_count = 0
-        m_lo = min(a for a, _b in bounds[(y, m)].values())
-        m_hi = max(b for _a, b in bounds[(y, m)].values())
+        m_lo = min(a for a, _b in bounds[key].values())
+        m_hi = max(b for _a, b in bounds[key].values())
         coll_m = {c: [it for it in items if it[0] < m_hi and it[1] > m_lo] for c, items in index.coll.items()}
         coll_m = {c: items for c, items in coll_m.items() if items}
         school_m = {sc: [it for it in items if it[0] < m_hi and it[1] > m_lo] for sc, items in index.school.items()}
@@ -489,7 +456,7 @@ def _compute(service, rows, months, targets: Targets, now: int, outage_rows=None
             collapsed[(ckey, a_id, c_id if c_id in coll_m else None, s_id if s_id in school_m else None)] += n
         for (ckey, a_id, c_id, s_id), n in collapsed.items():
             cal = calendars[ckey]
-            a, b = bounds[(y, m)][ckey]
+            a, b = bounds[key][ckey]
             if now < b:
                 b, partial = max(now, a), True
             school_count += n
@@ -508,9 +475,8 @@ def _compute(service, rows, months, targets: Targets, now: int, outage_rows=None
                 d_all, d_in = d_all + x_all, d_in + x_in
             down_all += n * d_all
             down_in += n * d_in
-        results.append(MonthlyAvailability(
-            service.slug, y, m, school_count,
-            Window(total_in, down_in, targets.inside), Window(period - total_in, down_all - down_in, targets.outside),
+        results.append(_Figures(
+            school_count, Window(total_in, down_in, targets.inside), Window(period - total_in, down_all - down_in, targets.outside),
             len(seen), len(index.excluded), partial))
     return results
 
@@ -537,7 +503,22 @@ def yearly_availability(service: Service, schools, months, *, targets: Targets |
         months = [(months, m) for m in range(1, 13)]
     targets = targets or Targets.of(convention)
     now_epoch = _epoch(now or timezone.now(), "now")
-    return _compute(service, _school_rows(schools), list(months), targets, now_epoch)
+    months = list(months)
+    return [MonthlyAvailability(service.slug, y, m, *figures)
+            for (y, m), figures in zip(months, _compute(service, _school_rows(schools), months, targets, now_epoch))]
+
+
+def period_availability(service: Service, schools, start: datetime, end: datetime, *, targets: Targets | None = None,
+                        convention=None, now: datetime | None = None) -> _Figures:
+    """The same figures over any period [start, end) (the same instants for every school), e.g. a
+    week or a quarter asked through the API: schools, inside / outside `Window`s, outages counted,
+    maintenance excluded, partial (the period runs past `now`)."""
+    a, b = _epoch(start, "start"), _epoch(end, "end")
+    if b <= a:
+        raise ValidationError({"end": _("la fin de la période précède son début")})
+    targets = targets or Targets.of(convention)
+    now_epoch = _epoch(now or timezone.now(), "now")
+    return _compute(service, _school_rows(schools), [(a, b)], targets, now_epoch, bounds_of=lambda key, tz: key)[0]
 
 
 def schools_in_scope(scope: str = OutageScope.ALL, *, academie=None, collectivite=None, schools=()):

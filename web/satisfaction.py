@@ -14,7 +14,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 
-from directory.choices import Role
+from directory.choices import Level, Role
 from directory.selectors import perimeter_for
 from knowledge.models import Deflection
 from tickets.satisfaction import RATINGS, satisfaction_summary
@@ -33,6 +33,13 @@ class Panel:
 def _month(value) -> str:
     value = value.date() if isinstance(value, datetime) else value
     return date_format(value, "F Y")
+
+
+def _level(value: int) -> str:
+    try:
+        return str(Level(value).label)
+    except ValueError:
+        return str(value)
 
 
 def _decimal(value: Decimal) -> str:
@@ -60,7 +67,7 @@ def satisfaction_panel(user, filters) -> Panel:
     total = 0
     for r in found:
         share = Decimal(100 * r.satisfied / r.count).quantize(Decimal("1"), rounding=ROUND_HALF_UP) if r.count else Decimal(0)
-        panel.rows.append((_month(r.month), r.level, r.desk, r.count, _decimal(r.average),
+        panel.rows.append((_month(r.month), _level(r.level), r.desk, r.count, _decimal(r.average),
                            f"{number_format(share)}\u00a0%", r.counts))
         total += r.count
     panel.count = total

@@ -147,6 +147,7 @@ def test_the_ticket_page_offers_the_rating_to_the_requester_once(resolved, clien
     client.force_login(u["directeur"])
     html = client.get(url).content.decode()
     assert "Satisfaction du demandeur" in html and "Parfait" in html and "Satisfaction exprimée" in html
+    assert "Note : 5 sur 5 — « Parfait »" in html.replace("&laquo;", "«").replace("&raquo;", "»")  # the timeline line
     assert client.post(rate, {"rating": "3"}).status_code == 403
 
 
@@ -197,5 +198,7 @@ def test_the_dashboard_shows_satisfaction_and_avoided_requests(open_mtp, u, worl
     client.force_login(u["manager"])
     html = client.get(reverse("web:dashboard")).content.decode()
     assert 'id="satisfaction-summary"' in html
-    assert "2 évaluations sur la période, note moyenne 4,0 sur 5" in html
-    assert "1 demande évitée" in html
+    figures = html[html.index('id="satisfaction-figures"'):]
+    assert "<strong>2</strong> — note moyenne 4,0 sur 5" in figures
+    assert "<strong>1</strong>" in figures[:figures.index("</ul>")]  # one avoided request (Grand Est's is not counted)
+    assert "<td>Niveau 0 — école</td>" in html  # the level's label, not its code

@@ -283,6 +283,9 @@ def anonymise_ticket(ticket, *, retention_days: int, now=None) -> AnonymisationL
     from sla.models import Clock
 
     forget_ticket(ticket.pk)  # the search index holds copies of the title, description and comments
+    from tickets.satisfaction import forget_person
+
+    forget_person(ticket.pk, sentinel=sentinel, text=ANONYMISED)  # the requester's rating comment
 
     Clock.objects.filter(ticket=ticket).exclude(note="").update(note=ANONYMISED)  # a DPO's note on a legal clock
     # The log keeps the ticket (the rule applied, when, to what: accountability, and what makes the

@@ -215,3 +215,11 @@ def satisfaction_summary(user, start: date, end: date, desk_id: int | None = Non
             counts=[row[f"r{r}"] for r in RATINGS],
         ))
     return found
+
+
+def forget_person(ticket_id: int, *, sentinel, text: str) -> int:
+    """Anonymisation of a ticket (privacy.services.anonymise_ticket): the rating's comment is what
+    a person typed and its author a person; the rating, desk, level and date stay (statistics)."""
+    rows = SatisfactionRating.objects.filter(ticket_id=ticket_id)
+    rows.exclude(comment="").update(comment=text)
+    return rows.update(author=sentinel)

@@ -202,3 +202,14 @@ def test_the_dashboard_shows_satisfaction_and_avoided_requests(open_mtp, u, worl
     assert "<strong>2</strong> — note moyenne 4,0 sur 5" in figures
     assert "<strong>1</strong>" in figures[:figures.index("</ul>")]  # one avoided request (Grand Est's is not counted)
     assert "<td>Niveau 0 — école</td>" in html  # the level's label, not its code
+
+
+def test_anonymisation_forgets_the_comment_and_its_author_but_keeps_the_rating(resolved, u):
+    from privacy.services import ANONYMISED, anonymise_ticket
+
+    satisfaction.rate(resolved, actor=u["enseignant"], rating=2, comment="Camille Martin, 06 12 34 56 78")
+    anonymise_ticket(resolved, retention_days=365)
+    rating = SatisfactionRating.objects.get()
+    assert (rating.rating, rating.comment) == (2, ANONYMISED) and rating.author != u["enseignant"]
+    event = TicketEvent.objects.get(kind=EventKind.SATISFACTION)
+    assert "Camille" not in str(event.payload) and event.payload["rating"] == 2

@@ -31,6 +31,9 @@ def fixed_now(monkeypatch):
 def scene(world, fixed_now):
     """An ongoing académie incident, a past incident limited to two schools, a past maintenance and
     an upcoming one announced in advance (fictitious)."""
+    from django.core.cache import cache
+
+    cache.clear()  # this month's figures are kept a minute: NOW is the same minute in every test
     ent = Service.objects.create(slug="ent", name="Accès à l'ENT")
     mail = Service.objects.create(slug="messagerie", name="Messagerie")
     montpellier = world.academies["montpellier"]
@@ -179,12 +182,19 @@ def test_the_page_speaks_english_when_chosen(client, scene):
     client.cookies["django_language"] = "en"
     response = client.get(reverse("web:status"))
     assert response.status_code == 200
+    html = unescape(response.content.decode())
+    assert '<html lang="en"' in html and "<h1>Service status</h1>" in html
+    assert "Ongoing incident" in html and "Planned maintenance" in html and "days without incident" in html
+    assert "Historique" not in html and "Aucun incident" not in html
 
 
 def test_a_fixed_number_of_queries_and_the_availability_kept_a_minute(client, scene):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from django.core.cache import cache
+
+    cache.clear()
     with CaptureQueriesContext(connection) as first:
         client.get(reverse("web:status_json"))
     with CaptureQueriesContext(connection) as second:

@@ -299,3 +299,14 @@ def test_linked_from_the_dashboard_and_the_reviews_page(client, year):
     assert 'href="/pilotage/bilan/"' in client.get("/pilotage/revues/").content.decode()
     client.force_login(year.users["editeur"])  # reads the reviews it is invited to, not the report
     assert 'href="/pilotage/bilan/"' not in client.get("/pilotage/revues/").content.decode()
+
+
+def test_the_current_school_year_by_default_counts_up_to_now(client, year):
+    client.force_login(year.users["manager"])
+    with time_machine.travel(at(2026, 12, 3, 10), tick=False):
+        response = client.get(URL, {"academie": year.academies["montpellier"].pk})
+        t = tables_of(response)
+    assert "Année scolaire 2026-2027" in response.content.decode()
+    months = [r[0] for r in body(t["disponibilite-authentification"])]
+    assert months == ["septembre 2026", "octobre 2026", "novembre 2026", "décembre 2026 (en cours)"]
+    assert len(body(t["activite-mois"])) == 13

@@ -17,6 +17,7 @@
   var hint = document.createElement("span");
   hint.className = "fr-hint-text";
   hint.textContent = "Remplit le message ; l'action éventuelle de la réponse type s'applique avec le bouton du panneau « Réponses types ».";
+  label.appendChild(document.createTextNode(" "));
   label.appendChild(hint);
   var select = document.createElement("select");
   select.className = "fr-select";

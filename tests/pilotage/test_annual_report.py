@@ -310,3 +310,42 @@ def test_the_current_school_year_by_default_counts_up_to_now(client, year):
     months = [r[0] for r in body(t["disponibilite-authentification"])]
     assert months == ["septembre 2026", "octobre 2026", "novembre 2026", "décembre 2026 (en cours)"]
     assert len(body(t["activite-mois"])) == 13
+
+
+def test_data_subject_requests_answered_in_time_or_not(client, year):
+    """Two requests of Bouissinet received by the competent party: one answered in ten days (in
+    time), one after five weeks (the one-month answer clock missed); one of 2024 (another year)."""
+    from privacy.models import Right, StepKind
+    from privacy.requests import competent_for, record_request, record_step
+
+    dpo, c, school = year.users["dpo"], year.conventions["montpellier"], year.schools["0341255E"]
+    competent = competent_for(c, school=school)[0][0]
+
+    def request(received, answered):
+        req = record_request(actor=dpo, convention=c, school=school, person_name="Camille Parent (fictif)",
+                             person_contact="parent@example.org", right=Right.ACCESS, received_by=competent, received_at=received)
+        record_step(req, kind=StepKind.ANSWERED, actor=dpo, at=answered)
+
+    request(at(2025, 11, 10, 10), at(2025, 11, 20, 10))
+    request(at(2026, 1, 5, 10), at(2026, 2, 10, 10))
+    request(at(2024, 11, 5, 10), at(2024, 11, 6, 10))
+    legal = {r[0]: r[1:] for r in body(tables_of(montpellier(year, client))["delais-legaux"])}
+    answer = next(v for k, v in legal.items() if k.startswith("Réponse"))
+    forward = next(v for k, v in legal.items() if k.startswith("Transmission"))
+    assert answer == ["1", "1", "0", "0", "50,0\u00a0%", "Non — 1 hors délai"]
+    assert forward == ["0", "0", "0", "0", "—", "—"]
+    # the convention's report counts them too; Nice's manager's report does not
+    client.force_login(year.users["manager"])
+    t = tables_of(client.get(URL, {"convention": c.pk, "annee": "2025-2026"}))
+    assert next(r for r in body(t["delais-legaux"]) if r[0].startswith("Réponse"))[1:3] == ["1", "1"]
+
+
+def test_downloads_are_journaled_as_exports(client, year):
+    from journal.models import AccessEntry
+
+    client.force_login(year.users["manager"])
+    before = AccessEntry.objects.count()
+    params = {"academie": year.academies["montpellier"].pk, "annee": "2025-2026"}
+    assert client.get(URL + "tableaux.zip", params).status_code == 200
+    assert client.get(URL + "rapport.pdf", params).status_code == 200
+    assert AccessEntry.objects.count() == before + 2

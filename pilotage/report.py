@@ -218,7 +218,7 @@ class Table:
     slug: str
     title: str  # the table's caption
     columns: list
-    rows: list = field(default_factory=list)
+    rows: list = field(default_factory=list)  # cells: counts as int (the page groups their thousands), else text
     note: str = ""
     empty: str = ""  # said instead of an empty table
 
@@ -417,8 +417,8 @@ def incidents_section(user, scope: Scope, period: Period, now: datetime) -> Sect
                   else _("Demande %(ref)s") % {"ref": inc.ticket.reference})
         minutes = fig["school_minutes_inside"]
         held += r.status != "planned"
-        rows.append([inc.title, day_label(inc.declared_at), origin, integer(fig["schools"]),
-                     integer(minutes) if minutes is not None else "—", r.get_status_display(), day_label(r.meeting_at),
+        rows.append([inc.title, day_label(inc.declared_at), origin, fig["schools"],
+                     minutes if minutes is not None else "—", r.get_status_display(), day_label(r.meeting_at),
                      f"{integer(r.open_actions)} / {integer(r.all_actions)}"])
     section.summary.append(_("%(n)s incident(s) majeur(s) déclaré(s) sur la période, %(held)s revue(s) tenue(s) ou close(s).")
                            % {"n": integer(len(reviews)), "held": integer(held)})
@@ -455,7 +455,7 @@ def actions_section(user, scope: Scope, period: Period, now: datetime) -> Sectio
     section.tables.append(Table(
         "actions-organisations", _("Actions d'amélioration par organisation responsable"),
         [_("Organisation responsable"), _("Identifiées sur la période"), _("Mises en œuvre sur la période"), _("Encore ouvertes")],
-        [[owner, integer(c[0]), integer(c[1]), integer(c[2])] for owner, c in sorted(per_owner.items())],
+        [[owner, c[0], c[1], c[2]] for owner, c in sorted(per_owner.items())],
         empty=_("Aucune action d'amélioration identifiée ni mise en œuvre sur la période.")))
     section.tables.append(Table(
         "actions", _("Liste des actions d'amélioration"),

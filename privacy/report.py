@@ -67,7 +67,7 @@ def legal_clocks_section(user, scope, period, now) -> Section:
         late_total += late + overdue
         verdict = (Flag(_("Non — %(n)s hors délai") % {"n": integer(late + overdue)}, True) if late + overdue
                    else Flag(_("Oui"), False) if done else "—")
-        table_rows.append([str(labels[kind]), integer(in_time), integer(late), integer(overdue), integer(running),
+        table_rows.append([str(labels[kind]), in_time, late, overdue, running,
                            share(in_time, done), verdict])
     section = Section("delais-legaux", _("Délais légaux (protection des données)"))
     section.summary.append(_("%(n)s délai(s) légal(aux) hors délai sur la période.") % {"n": integer(late_total)}

@@ -38,15 +38,15 @@ def activity_section(user, scope, period, now) -> Section:
     resolved = low + sum(v[2] for v in months.values())
     section.summary.append(_("%(o)s demande(s) ouverte(s) et %(r)s résolue(s) sur la période, dont %(s)s aux niveaux 0–1 sans l'éditeur.")
                            % {"o": integer(opened), "r": integer(resolved), "s": share(low, resolved)})
-    rows = [[month_label(y, m), integer(v[0]), integer(v[1] + v[2]), integer(v[1])] for (y, m), v in months.items()]
-    rows.append([_("Total"), integer(opened), integer(resolved), integer(low)])
+    rows = [[month_label(y, m), v[0], v[1] + v[2], v[1]] for (y, m), v in months.items()]
+    rows.append([_("Total"), opened, resolved, low])
     section.tables.append(Table("activite-mois", _("Demandes par mois"),
                                 [_("Mois"), _("Ouvertes"), _("Résolues"), _("dont résolues aux niveaux 0–1 sans l'éditeur")], rows))
 
     def by(dimension, labels, title, head, slug, blank=""):
         counts = (dashboards._day_counts(user, f, Measure.OPENED).values_list(dimension).annotate(n=Sum("count"))
                   .order_by("-n", dimension))
-        rows = [[str(labels.get(value, value)) if value != "" else blank, integer(n), share(n, opened)] for value, n in counts if n]
+        rows = [[str(labels.get(value, value)) if value != "" else blank, n, share(n, opened)] for value, n in counts if n]
         section.tables.append(Table(slug, title, [head, _("Demandes ouvertes"), _("Part")], rows,
                                     empty=_("Aucune demande ouverte sur la période.")))
 
@@ -63,7 +63,7 @@ def sla_section(user, scope, period, now) -> Section:
     late = sum(r[3] for r in t.rows)
     section.summary.append(_("%(m)s délai(s) tenu(s), %(l)s dépassé(s) : taux de respect %(s)s.")
                            % {"m": integer(met), "l": integer(late), "s": share(met, met + late)})
-    rows = [[r[0], r[1], integer(r[2]), integer(r[3]), r[4]] for r in t.rows]
+    rows = [list(r) for r in t.rows]
     section.tables.append(Table("delais", t.title, t.columns, rows,
                                 note=_("Délais tenus : tenus dans l'objectif sur la période ; dépassés : tenus après l'échéance, "
                                        "ou échus sur la période et toujours pas tenus."),

@@ -96,7 +96,7 @@ def _csv(table) -> bytes:
     out.write("\ufeff")  # BOM: spreadsheet software opens UTF-8 accents correctly
     writer = csv_export.writer(out, delimiter=";")
     writer.writerow([str(c) for c in table.columns])
-    writer.writerows([[str(cell) for cell in row] for row in table.rows])
+    writer.writerows([[cell if isinstance(cell, int) else str(cell) for cell in row] for row in table.rows])  # counts stay numbers
     return out.getvalue().encode("utf-8")
 
 

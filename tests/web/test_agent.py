@@ -171,7 +171,7 @@ def test_dashboard_tables_and_csv_export(client, world):
     at_erun(world)
     client.force_login(world.users["manager"])
     html = client.get(reverse("web:dashboard")).content.decode()
-    assert "Disponibilité du mois par service et par convention" in html and "99.7 %" in html.replace("99,7", "99.7")
+    assert "Disponibilité du mois par service et par convention" in html and "99,7\u00a0%" in html
     assert 'data-chart="bar"' in html and "table-categories" in html
     response = client.get(reverse("web:dashboard_csv", args=["categories"]))
     assert response["Content-Type"].startswith("text/csv")

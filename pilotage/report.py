@@ -26,6 +26,7 @@ from decimal import ROUND_FLOOR, Decimal
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -93,13 +94,21 @@ class Period:
         if self.quarter:
             return _("%(n)s trimestre de l'année scolaire %(year)s (du %(start)s au %(end)s)") % {
                 "n": QUARTER_NAMES[self.quarter], "year": self.school_year,
-                "start": date_format(self.start, "j F Y"), "end": date_format(self.end, "j F Y")}
+                "start": long_date(self.start), "end": long_date(self.end)}
         return _("Année scolaire %(year)s (du %(start)s au %(end)s)") % {
-            "year": self.school_year, "start": date_format(self.start, "j F Y"), "end": date_format(self.end, "j F Y")}
+            "year": self.school_year, "start": long_date(self.start), "end": long_date(self.end)}
 
     @property
     def slug(self) -> str:
         return self.school_year + (f"-T{self.quarter}" if self.quarter else "")
+
+
+def long_date(day: date) -> str:
+    """ "1er septembre 2025", "31 août 2026" (French writes the first of the month as an ordinal)."""
+    text = date_format(day, "j F Y")
+    if day.day == 1 and translation.get_language() and translation.get_language().startswith("fr"):
+        text = "1er" + text[1:]
+    return text
 
 
 def current_school_year(today: date | None = None) -> int:

@@ -349,3 +349,21 @@ def test_downloads_are_journaled_as_exports(client, year):
     assert client.get(URL + "tableaux.zip", params).status_code == 200
     assert client.get(URL + "rapport.pdf", params).status_code == 200
     assert AccessEntry.objects.count() == before + 2
+
+
+def test_french_formats(client, year):
+    """1,204 tickets in December: thousands grouped on the page, a plain number in the CSV; the first of a month an ordinal."""
+    from sla.models import DayCount
+
+    school = year.schools["0341255E"]
+    DayCount.objects.create(day=datetime(2025, 12, 2).date(), measure=DayCount.Measure.OPENED, school=school,
+                            convention_key=year.conventions["montpellier"].pk, level=0, category=Category.USAGE, count=1204)
+    response = montpellier(year, client)
+    page = response.content.decode()
+    assert "Année scolaire 2025-2026 (du 1er septembre 2025 au 31 août 2026)" in page
+    months = {r[0]: r[1] for r in body(tables_of(response)["activite-mois"])}
+    assert months["décembre 2025"] in ("1\u202f204", "1\u00a0204") and months["Total"] in ("1\u202f206", "1\u00a0206")
+    archive = zipfile.ZipFile(io.BytesIO(client.get(URL + "tableaux.zip", {"academie": year.academies["montpellier"].pk,
+                                                                          "annee": "2025-2026"}).content))
+    csv = archive.read(next(n for n in archive.namelist() if n.endswith("activite-mois.csv"))).decode("utf-8-sig")
+    assert "décembre 2025;1204;0;0" in csv and csv.strip().endswith("Total;1206;1;1")

@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from .models import ImprovementAction, MajorIncident, Review, ReviewEvent, ReviewParty
+from core.admin import ReadOnlyAdmin
+
+from .models import FollowerEvent, ImprovementAction, IncidentFollower, MajorIncident, Review, ReviewEvent, ReviewParty
 
 
 class PartyInline(admin.TabularInline):
@@ -39,3 +41,16 @@ class ReviewEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(IncidentFollower)
+class IncidentFollowerAdmin(ReadOnlyAdmin):
+    list_display = ("outage", "user", "school", "at", "notified_at")
+    list_filter = ("notified_at",)
+    raw_id_fields = ("outage", "major_incident", "user", "school")
+
+
+@admin.register(FollowerEvent)
+class FollowerEventAdmin(ReadOnlyAdmin):
+    list_display = ("outage", "kind", "at", "actor")
+    list_filter = ("kind",)

@@ -185,3 +185,10 @@ def test_the_chosen_schools_fragment_shows_the_notice(client, world, teacher, sc
     # a school outside the person's schools: nothing
     html = client.get(reverse("web:report_similar"), {"school": world.schools["0060768C"].pk}).content.decode()
     assert "Je suis concern" not in html
+
+
+def test_the_administrator_reads_followers_and_their_journal(client, world, teacher, school, academy_outage):
+    services.join_outage(teacher, academy_outage, school)
+    client.force_login(world.users["admin"])
+    for url in ("/admin/pilotage/incidentfollower/", "/admin/pilotage/followerevent/"):
+        assert client.get(url).status_code == 200, url

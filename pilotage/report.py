@@ -17,19 +17,18 @@ convention or académie. A convention or académie outside the perimeter is `Out
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_FLOOR, Decimal
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from core.formats import budget, integer, percent, target
 from core.params import BadParameter
 from directory.choices import Role
 from directory.models import Academie, Convention, School
@@ -255,34 +254,6 @@ class Report:
     def tables(self):
         for s in self.sections:
             yield from s.tables
-
-
-def integer(n) -> str:
-    return number_format(n, force_grouping=True)
-
-
-def percent(value, decimals: int = 1, *, floor: bool = False) -> str:
-    """A share in the active language's format ("99,593 %"); `floor` rounds down so that a value
-    just under its target never reads as the target."""
-    value = Decimal(str(value))
-    if floor:
-        value = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_FLOOR)
-    return f"{number_format(value, decimal_pos=decimals, force_grouping=True)}\u00a0%"
-
-
-def target(value) -> str:
-    return f"{number_format(Decimal(f'{float(value):g}'), force_grouping=True)}\u00a0%"
-
-
-def budget(minutes: float) -> str:
-    """Remaining error budget: "52 min restantes", or "dépassé de 128 min" (never a raw negative)."""
-    if minutes >= 0:
-        return _("%(n)s min restantes") % {"n": integer(math.floor(minutes))}
-    return _("dépassé de %(n)s min") % {"n": integer(math.ceil(-minutes))}
-
-
-def share(part: int, total: int) -> str:
-    return percent(100 * part / total) if total else "—"
 
 
 def month_label(year: int, month: int) -> str:

@@ -14,7 +14,8 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from pilotage.report import Flag, Section, Table, integer, register_section, share
+from core.formats import integer, share
+from pilotage.report import Flag, Section, Table, register_section
 from sla.models import Clock, ClockKind, ClockState
 
 from .models import DataSubjectRequest

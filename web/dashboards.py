@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_FLOOR, Decimal
 
 from django.db.models import Q, Sum
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from core.formats import availability_percent, budget, percent, target
 from core.params import date_param, id_param
 from directory.choices import Category, Level, Role
 from directory.models import Desk
@@ -35,19 +35,6 @@ AGE_BUCKETS = [  # (label, min days, max days), in calendar days (Paris) since t
     (_("depuis 7 à 29 jours"), 7, 30),
     (_("depuis 30 jours ou plus"), 30, None),
 ]
-
-
-def percent(value, decimals: int = 1, *, floor: bool = False) -> str:
-    """A share in the active language's format ("99,59 %" in French). `floor` rounds down, so that
-    an availability just below its target never reads as the target ("99,695" → "99,69 %")."""
-    if floor:
-        value = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_FLOOR)
-    return f"{number_format(value, decimal_pos=decimals, force_grouping=True)}\u00a0%"
-
-
-def target(value) -> str:
-    """A target as the conventions write it: "99,7 %", "97 %"."""
-    return f"{number_format(Decimal(f'{float(value):g}'), force_grouping=True)}\u00a0%"
 
 
 @dataclass
@@ -220,21 +207,6 @@ class Flag(str):
         obj.badge = "error" if missed else "success"
         obj.missed = missed
         return obj
-
-
-def budget(minutes: float) -> str:
-    """Remaining error budget in school-minutes: "52 min restantes", or "dépassé de 128 min" once
-    spent (never a raw negative figure). Rounded down while left, up once exceeded."""
-    import math
-
-    if minutes >= 0:
-        return str(_("%(n)s min restantes")) % {"n": number_format(math.floor(minutes), force_grouping=True)}
-    return str(_("dépassé de %(n)s min")) % {"n": number_format(math.ceil(-minutes), force_grouping=True)}
-
-
-def availability_percent(value) -> str:
-    """Availability with three decimals, rounded down, French format: "99,593 %"."""
-    return percent(value, 3, floor=True)
 
 
 def perimeter_desks(user):

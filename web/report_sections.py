@@ -13,7 +13,8 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from directory.choices import Category, Level
-from pilotage.report import Section, Table, integer, month_label, register_section, share
+from core.formats import integer, share
+from pilotage.report import Section, Table, month_label, register_section
 
 from . import dashboards
 

@@ -133,7 +133,7 @@ def test_dashboard_figures_in_french_formats(client, world, journey):
 def test_dashboard_percentages_never_round_up_to_the_target(settings):
     from django.utils import translation
 
-    from web.dashboards import percent, target
+    from core.formats import percent, target
 
     with translation.override("fr"):
         assert percent(99.695, 2, floor=True) == "99,69\u00a0%"

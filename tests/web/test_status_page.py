@@ -162,7 +162,7 @@ def test_this_months_availability_equals_sla_availability(client, scene):
     ent = next(s for s in data["services"] if s["slug"] == "ent")["availability_this_month"]
     assert ent["inside_window"]["availability"] < 100  # the ongoing académie incident counts
     html = unescape(client.get(reverse("web:status")).content.decode())
-    from web.dashboards import availability_percent
+    from core.formats import availability_percent
 
     expected = monthly_availability(scene["ent"], schools_in_scope("all"), 2026, 3, now=NOW)
     assert availability_percent(expected.inside.availability) in html

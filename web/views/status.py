@@ -35,7 +35,7 @@ def _public(response):
 
 def _availability_rows(services):
     """This month's figures as the dashboard writes them (rounded down, French format)."""
-    from ..dashboards import availability_percent, target
+    from core.formats import availability_percent, target
 
     rows = []
     for s in services:

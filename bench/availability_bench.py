@@ -2,7 +2,7 @@
 schools in three académies (zones A and B, Alsace-Moselle departments 57/67 included), 400
 collectivités (fictif), 10,000 outages of mixed scopes (all, an académie, a collectivité, one to
 five schools; some planned maintenance), in a throw-away SQLite database — or, with DATABASE_URL
-set, in that PostgreSQL database, emptied first. Target: under 2 s for the twelve months.
+set, in that PostgreSQL database (a fresh one: scripts/with_services.sh makes a throw-away cluster). Target: under 2 s for the twelve months.
 Usage: .venv/bin/python bench/availability_bench.py
        scripts/with_services.sh .venv/bin/python bench/availability_bench.py   (PostgreSQL)"""
 
@@ -27,8 +27,6 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 
 call_command("migrate", verbosity=0, run_syncdb=True, skip_checks=True)
-if os.environ.get("DATABASE_URL"):
-    call_command("flush", interactive=False, verbosity=0)
 from django.db import connection  # noqa: E402
 
 from directory.models import Academie, Collectivite, RegionAcademique, School  # noqa: E402

@@ -480,3 +480,58 @@ def _always_open_epochs(self, a: int, b: int) -> list[tuple[int, int]]:
 
 AlwaysOpenCalendar.open_epochs = _always_open_epochs
 AlwaysOpenCalendar.business_seconds_epoch = lambda self, a, b: b - a
+
+
+# --- jours ouvrables (working days of a legal delay) --------------------------------------------
+# Every day but Sunday and the public holidays of the place (Alsace-Moselle: Good Friday and
+# 26 December too); Saturdays count. Used by delays such as the Grand Est communication charter's
+# (three jours ouvrables for a one-off communication, five for a recurring one).
+
+def public_holidays(subdivision: str | None, years) -> set[date]:
+    """The French public holidays of `years` for a holiday subdivision (the same source as the
+    service calendars: the `holidays` package, Alsace-Moselle adding Good Friday and 26 December)."""
+    return set(holidays_lib.France(subdiv=normalize_subdivision(subdivision), years=list(years)))
+
+
+def is_jour_ouvrable(day: date, subdivision: str | None = None) -> bool:
+    return day.weekday() != 6 and day not in public_holidays(subdivision, [day.year])
+
+
+def add_jours_ouvrables(day: date, count: int, subdivision: str | None = None) -> date:
+    """The date `count` jours ouvrables after `day` (the day itself does not count: a delay runs
+    from the next day). Zero returns `day`."""
+    if isinstance(day, datetime):
+        raise TypeError("day: expected a date; use jours_ouvrables_deadline for an instant")
+    if count < 0:
+        raise ValueError(f"count: {count} is negative")
+    closed = public_holidays(subdivision, range(day.year, day.year + 2 + count // 300))
+    current = day
+    left = count
+    while left:
+        current += timedelta(days=1)
+        if current.weekday() != 6 and current not in closed:
+            left -= 1
+    return current
+
+
+def jours_ouvrables_deadline(at: datetime, count: int, subdivision: str | None = None, tz: ZoneInfo = PARIS) -> datetime:
+    """The instant a delay of `count` jours ouvrables started at `at` expires: midnight (local time)
+    at the end of the last day, i.e. the start of the following day."""
+    if not isinstance(at, datetime) or at.tzinfo is None:
+        raise _naive(at, "at")
+    last = add_jours_ouvrables(at.astimezone(tz).date(), count, subdivision)
+    nxt = last + timedelta(days=1)
+    return datetime(nxt.year, nxt.month, nxt.day, tzinfo=tz)
+
+
+def school_subdivision(school) -> str | None:
+    """The public-holiday subdivision of a school (its department's, see subdivision_for_school)."""
+    academie = school.academie
+    return subdivision_for_school(school.uai, (academie.holiday_subdivision or None) if academie else None)
+
+
+def _service_add_jours_ouvrables(self, day: date, count: int) -> date:
+    return add_jours_ouvrables(day, count, self.holiday_subdivision)
+
+
+ServiceCalendar.add_jours_ouvrables = _service_add_jours_ouvrables

@@ -50,7 +50,7 @@ from .services import cover_schools
 
 DEMO_USERNAMES = (
     "enseignant", "directeur", "erun", "guichet", "collectivite", "dsi",
-    "editeur", "formateur", "manager", "dpo", "admin", "region", "cpe", "gar",
+    "editeur", "formateur", "manager", "dpo", "admin", "region", "cpe", "gar", "principal",
 )
 
 NICE_SCHOOLS = [
@@ -307,3 +307,8 @@ def build_demo_world(password: str, today: date | None = None) -> DemoWorld:
     Membership.objects.create(user=person("cpe", "CPE", "(fictif)"), role=Role.REQUESTER, school=w.schools["0570098X"])
     Membership.objects.create(user=person("gar", "Élie", "Fontaine"), role=Role.AGENT, desk=d["gar-montpellier"])
     return w
+    # The chef d'établissement of Collège La Source (Moselle), director of publication under the Grand
+    # Est communication charter (illustrative: the seed names no one).
+    principal = person("principal", "Ariane", "Keller (fictive)")
+    Membership.objects.create(user=principal, role=Role.REQUESTER, school=w.schools["0570098X"])
+    Membership.objects.create(user=principal, role=Role.AGENT, desk=d["n0-0570098X"], is_school_contact=True)

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "tickets",
     "sla",
     "pilotage",
+    "charter",
     "knowledge",
     "api",
     "dsfr",

@@ -23,7 +23,8 @@ def ui(request):
             "agent": everything or Role.AGENT in roles,
             "observer": Role.OBSERVER in roles,
             "manager": everything or Role.MANAGER in roles,
-            "outages": everything or Role.AGENT in roles,
+            # The outages page and the incident reviews: agents and managers (web/views/outages.py).
+            "outages": everything or Role.AGENT in roles or Role.MANAGER in roles,
             # Data-subject requests are recorded by any agent or DPO (privacy/requests.py).
             "data_requests": everything or Role.AGENT in roles or Role.DPO in roles,
             "admin": bool(user and user.is_authenticated and user.is_staff),

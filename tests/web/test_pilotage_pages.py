@@ -124,3 +124,10 @@ def test_a_ticket_is_declared_major_from_its_page(login, world):
     assert ticket.reference in page and "Ticket ouvert" in page
     # the teacher sees no button
     assert "Déclarer incident majeur" not in text(login("enseignant").get(reverse("web:ticket", args=[ticket.reference])))
+
+
+def test_a_manager_finds_the_outages_and_the_reviews_in_the_menu(login, world):
+    page = text(login("manager").get(reverse("web:dashboard")))
+    assert f'href="{reverse("web:outages")}"' in page and f'href="{reverse("web:pilotage_reviews")}"' in page
+    page = text(login("enseignant").get(reverse("web:my_tickets")))
+    assert f'href="{reverse("web:pilotage_reviews")}"' not in page

@@ -31,6 +31,7 @@ from django.db import transaction
 from .breach_rules import breach_fields
 from .choices import Category, CollectiviteKind, DeskSpeciality, HolidayZone, Level, Resolver, Role, SchoolKind
 from .importers.conventions import dsr_fields, load_convention_file
+from .lifecycle import lifecycle_fields
 from .models import (
     Academie,
     Circonscription,
@@ -124,6 +125,13 @@ def _signed_dsr_terms(example: str) -> dict:
     if data.get("breach_notification"):
         fields.update(breach_fields(data["breach_notification"]))
     return fields
+
+
+def _signed_lifecycle(example: str) -> dict:
+    """The signed convention's duration, renewal and notices, as its example file quotes them (only
+    for the signed conventions: the illustrative renewals and new conventions have no text)."""
+    data = load_convention_file(SIGNED_EXAMPLES / example)
+    return lifecycle_fields(data["lifecycle"]) if data.get("lifecycle") else {}
 
 
 def _convention(*, reference, title, starts_on, ends_on, schools, collectivites, matrix, **fields):
@@ -242,7 +250,8 @@ def build_demo_world(password: str, today: date | None = None) -> DemoWorld:
     p["nice_2023"] = _convention(
         reference="DSDEN06-VILLENEUVE-LOUBET-2023",
         title="Mise en place d'un ENT — Villeneuve-Loubet (signée en 2023 ; jour de signature illustratif)",
-        starts_on=date(2023, 6, 1), ends_on=date(2023, 9, 1), **nice_terms)
+        starts_on=date(2023, 6, 1), ends_on=date(2023, 9, 1), **nice_terms,
+        **_signed_lifecycle("alpes-maritimes-villeneuve-loubet.yaml"))
     p["nice_renewals"] = _convention(
         reference="DSDEN06-VILLENEUVE-LOUBET-2023-RECONDUCTIONS",
         title="Villeneuve-Loubet — reconductions tacites 2023-2024 et 2024-2025 (illustratives ; trois ans au plus en tout)",
@@ -257,7 +266,8 @@ def build_demo_world(password: str, today: date | None = None) -> DemoWorld:
     p["maguelone_2022"] = _convention(
         reference="OCCITANIE-VILLENEUVE-LES-MAGUELONE-2022DECAD076",
         title="ENT-école — Villeneuve-lès-Maguelone, année scolaire 2022-2023 (décision n° 2022DECAD076)",
-        starts_on=date(2022, 10, 10), ends_on=date(2023, 9, 1), **maguelone_terms)
+        starts_on=date(2022, 10, 10), ends_on=date(2023, 9, 1), **maguelone_terms,
+        **_signed_lifecycle("occitanie-villeneuve-les-maguelone.yaml"))
     c_mtp = _convention(
         reference="OCCITANIE-VILLENEUVE-LES-MAGUELONE-RECONDUCTIONS-2023-2028",
         title="ENT-école — Villeneuve-lès-Maguelone, reconductions annuelles 2023-2024 à 2027-2028 (illustratives, mêmes termes)",
@@ -268,7 +278,8 @@ def build_demo_world(password: str, today: date | None = None) -> DemoWorld:
     p["sete_2020"] = _convention(
         reference="MONTPELLIER-ENT-ECOLE-SETE-2020",
         title="ENT-école — écoles de Sète, année scolaire 2020-2021 (modèle : commune, date de signature et écoles illustratives)",
-        starts_on=date(2020, 9, 1), ends_on=date(2021, 10, 31), fee_per_school=Decimal("50.00"), **sete_terms)
+        starts_on=date(2020, 9, 1), ends_on=date(2021, 10, 31), fee_per_school=Decimal("50.00"), **sete_terms,
+        **_signed_lifecycle("montpellier-ent-ecole.json"))
     c_sete = _convention(
         reference="MONTPELLIER-ENT-ECOLE-SETE-2021-2028-ILLUSTRATIVE",
         title="ENT-école — écoles de Sète, conventions suivantes 2021-2028 (illustratives ; 45 € par école comme la convention régionale)",
@@ -306,9 +317,9 @@ def build_demo_world(password: str, today: date | None = None) -> DemoWorld:
     Membership.objects.create(user=person("region", "Noa", "Girard"), role=Role.AGENT, desk=d["region-tech"])
     Membership.objects.create(user=person("cpe", "CPE", "(fictif)"), role=Role.REQUESTER, school=w.schools["0570098X"])
     Membership.objects.create(user=person("gar", "Élie", "Fontaine"), role=Role.AGENT, desk=d["gar-montpellier"])
-    return w
     # The chef d'établissement of Collège La Source (Moselle), director of publication under the Grand
     # Est communication charter (illustrative: the seed names no one).
     principal = person("principal", "Ariane", "Keller (fictive)")
     Membership.objects.create(user=principal, role=Role.REQUESTER, school=w.schools["0570098X"])
     Membership.objects.create(user=principal, role=Role.AGENT, desk=d["n0-0570098X"], is_school_contact=True)
+    return w

@@ -9,7 +9,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.querysets import AppendOnlyQuerySet
+
 from .choices import Category, CollectiviteKind, DeskSpeciality, HolidayZone, Level, Resolver, Role, SchoolKind
+from .lifecycle import AmendmentKind, validate_lifecycle
 from .validators import normalize_uai, validate_siret, validate_uai
 
 
@@ -301,6 +304,13 @@ class Convention(models.Model):
         _("règles de notification d'une violation"), default=dict, blank=True,
         help_text=_("{source, cnil_notifier : academie, collectivite, school ou perimeter, joint_draft}."),
     )
+    # Duration, tacit renewal, notices, conciliation, as the text gives them (directory/lifecycle.py,
+    # key `lifecycle`); the state at a date is computed from them and the recorded amendments.
+    lifecycle = models.JSONField(
+        _("durée, reconduction et préavis"), default=dict, blank=True, validators=[validate_lifecycle],
+        help_text=_("{source, clauses, initial_term, tacit_renewal, refusal_notice_months, denunciation_notice_months, "
+                    "amendment_notice_months, conciliation}."),
+    )
 
     class Meta:
         verbose_name = _("convention")
@@ -326,6 +336,75 @@ class Convention(models.Model):
         first = self.starts_on.year if self.starts_on.month >= 9 else self.starts_on.year - 1
         last = self.ends_on.year if self.ends_on.month >= 9 else self.ends_on.year - 1
         return [f"{y}-{y + 1}" for y in range(first, last + 1)]
+
+
+class ConventionAmendmentQuerySet(AppendOnlyQuerySet):
+    update_refused = "Une version de convention ne se modifie pas : enregistrez un nouvel avenant."
+    delete_refused = "Une version de convention ne s'efface pas."
+
+
+class ConventionEventQuerySet(AppendOnlyQuerySet):
+    update_refused = "Le journal d'une convention ne se modifie pas."
+    delete_refused = "Le journal d'une convention ne s'efface pas."
+
+
+class ConventionAmendment(models.Model):
+    """A version of a convention: a renewal, an avenant, a dénonciation or a refusal of renewal,
+    with the day it was signed (or sent) and the day it takes effect (for a termination: the last
+    day in force). Recorded through directory.services.record_amendment; never rewritten."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.PROTECT, related_name="amendments", verbose_name=_("convention"))
+    kind = models.CharField(_("nature"), max_length=20, choices=AmendmentKind.choices)
+    signed_on = models.DateField(_("signé ou envoyé le"))
+    takes_effect_on = models.DateField(_("prend effet le"))
+    new_ends_on = models.DateField(_("nouvelle fin de validité"), null=True, blank=True,
+                                   help_text=_("Renouvellement ou avenant qui change la fin."))
+    summary = models.TextField(_("objet et contenu"))
+    recorded_by = models.ForeignKey("User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("enregistré par"))
+    recorded_at = models.DateTimeField(_("enregistré le"), auto_now_add=True)
+
+    objects = ConventionAmendmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("version de convention (avenant, renouvellement…)")
+        verbose_name_plural = _("versions de convention (avenants, renouvellements…)")
+        ordering = ["convention", "signed_on", "pk"]
+
+    def __str__(self):
+        return f"{self.convention} — {self.get_kind_display()} du {self.signed_on:%d/%m/%Y}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError(ConventionAmendmentQuerySet.update_refused)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(ConventionAmendmentQuerySet.delete_refused)
+
+
+class ConventionEvent(models.Model):
+    """The audit trail of a convention's lifecycle writes: who recorded which version, when."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.PROTECT, related_name="events", verbose_name=_("convention"))
+    at = models.DateTimeField(_("date"), auto_now_add=True)
+    actor = models.ForeignKey("User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("auteur"))
+    kind = models.CharField(_("événement"), max_length=32)
+    payload = models.JSONField(_("détails"), default=dict, blank=True)
+
+    objects = ConventionEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("événement de convention")
+        verbose_name_plural = _("événements de convention")
+        ordering = ["convention", "id"]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError(ConventionEventQuerySet.update_refused)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(ConventionEventQuerySet.delete_refused)
 
 
 class ConventionSchool(models.Model):

@@ -173,6 +173,7 @@ class _ConventionImporter:
             self.matrix(convention, self.data.get("support_matrix"), schools)
             self.data_subject_requests(convention, self.data.get("data_subject_requests"))
             self.breach_notification(convention, self.data.get("breach_notification"))
+            self.lifecycle(convention, self.data.get("lifecycle"))
         except _Stop:
             return
 
@@ -551,6 +552,21 @@ class _ConventionImporter:
         if convention.breach_rules != rules:
             convention.breach_rules = rules
             convention.save(update_fields=["breach_rules"])
+
+    def lifecycle(self, convention, entry):
+        """Duration, tacit renewal, notices and conciliation (directory/lifecycle.py)."""
+        from directory.lifecycle import check_lifecycle, lifecycle_fields
+
+        if entry is None:
+            return
+        for where, message in check_lifecycle(entry, convention.starts_on, convention.ends_on):
+            self.error("lifecycle" + (f".{where}" if where else ""), message)
+        if self.errors:
+            return
+        terms = lifecycle_fields(entry)["lifecycle"]
+        if convention.lifecycle != terms:
+            convention.lifecycle = terms
+            convention.save(update_fields=["lifecycle"])
 
     DSR_KEYS = {"modules": "dsr_modules", "rules": "dsr_rules", "forward_within_days": "dsr_forward_days",
                 "relay_answer_to_collectivite": "dsr_relay_answer", "source": "dsr_source"}

@@ -4,6 +4,7 @@ from django.urls import include, path, reverse_lazy
 
 from .views import attachments, board, dashboard, general, knowledge, notifications, outages, requester, ticket
 from .views import annual_report as annual_report_views
+from .views import charter as charter_views
 from .views import macros as macro_views
 from .views import pilotage as pilotage_views
 from .views import satisfaction as satisfaction_views
@@ -46,6 +47,10 @@ urlpatterns = [
     path("pilotage/bilan/", annual_report_views.annual_report, name="annual_report"),
     path("pilotage/bilan/rapport.pdf", annual_report_views.annual_report_pdf, name="annual_report_pdf"),
     path("pilotage/bilan/tableaux.zip", annual_report_views.annual_report_csv, name="annual_report_csv"),
+    path("charte/", charter_views.communications, name="charter_list"),
+    path("charte/nouvelle/", charter_views.submit, name="charter_submit"),
+    path("charte/<int:pk>/", charter_views.detail, name="charter_detail"),
+    path("charte/<int:pk>/<str:action>/", charter_views.action, name="charter_action"),
     path("pilotage/revues/", pilotage_views.reviews, name="pilotage_reviews"),
     path("pilotage/revues/<int:pk>/", pilotage_views.review, name="pilotage_review"),
     path("pilotage/actions/<int:pk>/", pilotage_views.action_update, name="pilotage_action"),

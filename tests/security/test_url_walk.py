@@ -47,6 +47,9 @@ DSR_OBJECT = {"privacy:request", "privacy:request_step", "api:privacy-request", 
 # Incident reviews, their actions, an outage to declare major, by pk (the walk's 999999 exists for no
 # one: 404, journaled); who reads a review is tested in tests/pilotage/ and tests/api/test_reviews_api.py.
 REVIEW_OBJECT = {"web:pilotage_review", "web:pilotage_action", "web:pilotage_declare_outage", "api:review", "api:review-action"}
+# A collectivité's communication under the Grand Est charter, by pk (999999 exists for no one: 404,
+# journaled); who reads and acts on one is tested in tests/charter/.
+CHARTER_OBJECT = {"web:charter_detail", "web:charter_action"}
 # Signed-in people only; the page shows what their perimeter holds (selectors are tested elsewhere).
 AUTHENTICATED = {
     "api:privacy-requests",
@@ -60,6 +63,7 @@ AUTHENTICATED = {
     # suggestions and "joining" a ticket: each reader's own (tests/knowledge/).
     "web:kb_home", "web:kb_article", "web:kb_new", "web:kb_edit", "web:kb_status", "web:kb_suggestions",
     "web:kb_helped", "web:kb_join", "web:kb_search",
+    "web:charter_list", "web:charter_submit",  # the charter's register of one's perimeter; submitting: collectivité agents, else 403 (tests/charter/)
     "web:status_join",  # follow an outage touching one's school, else 404 (tests/pilotage/test_followers.py)
 }
 # Signed-in and one of these roles (others: 403).
@@ -75,6 +79,7 @@ ROLE_GATED = {
 }
 POST_ONLY = {"web:status_join", "web:pilotage_action", "web:pilotage_declare_outage", "web:pilotage_declare_ticket", "web:kb_status", "web:kb_helped", "web:kb_join", "web:kb_from_ticket", "web:notifications_read", "web:ticket_message", "web:ticket_action", "web:outage_close", "logout", "api:ticket-attachments"}
 POST_ONLY |= {"web:ticket_rate", "web:ticket_macro"}  # the rating and the canned answers
+POST_ONLY |= {"web:charter_action"}  # a step of a charter communication
 
 
 def walk(patterns=None, prefix="", namespace=None):
@@ -96,7 +101,7 @@ def classify(route, name):
         return "ticket"
     for cls, names in (("breach", BREACH_OBJECT), ("person", PERSON_OBJECT), ("authenticated", AUTHENTICATED),
                        ("role", ROLE_GATED), ("dsr", DSR_GATED), ("dsr_object", DSR_OBJECT),
-                       ("review_object", REVIEW_OBJECT)):
+                       ("review_object", REVIEW_OBJECT), ("charter_object", CHARTER_OBJECT)):
         if name in names:
             return cls
     return None
@@ -172,7 +177,7 @@ def test_each_role_stays_in_its_perimeter(client, world, objects, username):
     client.force_login(user)
     for route, name in walk():
         cls = classify(route, name)
-        if cls not in ("ticket", "breach", "person", "role", "dsr", "dsr_object", "review_object"):
+        if cls not in ("ticket", "breach", "person", "role", "dsr", "dsr_object", "review_object", "charter_object"):
             continue
         url = fill(route, _values(objects, cls, name))
         before = AccessEntry.objects.filter(outcome=Outcome.DENIED, actor=user).count()
@@ -185,7 +190,7 @@ def test_each_role_stays_in_its_perimeter(client, world, objects, username):
             allowed = may_export(user, objects["person"])
         elif cls == "dsr":
             allowed = may_record(user)
-        elif cls in ("dsr_object", "review_object"):
+        elif cls in ("dsr_object", "review_object", "charter_object"):
             allowed = False
         else:
             allowed = username in ROLE_GATED[name]

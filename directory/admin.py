@@ -1,5 +1,9 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from . import models
@@ -99,15 +103,124 @@ class ConventionSchoolInline(admin.TabularInline):
     autocomplete_fields = ["school"]
 
 
+class ConventionAmendmentInline(admin.TabularInline):
+    """The versions, read only: they are recorded through the « versions de convention » form
+    (directory.services.record_amendment checks them against the terms)."""
+    model = models.ConventionAmendment
+    extra = 0
+    can_delete = False
+    fields = ["kind", "signed_on", "takes_effect_on", "new_ends_on", "summary", "recorded_by", "recorded_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(models.Convention)
 class ConventionAdmin(admin.ModelAdmin):
     search_fields = ["reference", "title", "schools__uai", "collectivites__name"]
-    list_display = ["reference", "product", "academie", "region", "starts_on", "ends_on", "fee_per_school"]
+    list_display = ["reference", "product", "academie", "region", "starts_on", "ends_on", "fee_per_school", "state_today"]
     list_select_related = ["product", "academie", "region"]
     date_hierarchy = "starts_on"
     list_filter = ["product", "academie", "region"]
     filter_horizontal = ["collectivites"]
-    inlines = [ConventionSchoolInline, SupportRouteInline]
+    readonly_fields = ["state_today", "timeline", "deadlines"]
+    inlines = [ConventionSchoolInline, SupportRouteInline, ConventionAmendmentInline]
+
+    @admin.display(description=_("état aujourd'hui"))
+    def state_today(self, obj):
+        from .lifecycle import status_at
+
+        if not obj.pk:
+            return "—"
+        return str(status_at(obj, timezone.localdate(), list(obj.amendments.all())).label)
+
+    @admin.display(description=_("chronologie des versions"))
+    def timeline(self, obj):
+        from .lifecycle import french_date, timeline
+
+        if not obj.pk:
+            return "—"
+        rows = format_html_join("", "<li>{} — {}</li>", ((french_date(day), text) for day, text in timeline(obj, list(obj.amendments.all()))))
+        return format_html("<ol>{}</ol>", rows)
+
+    @admin.display(description=_("prochaines échéances"))
+    def deadlines(self, obj):
+        from .lifecycle import french_date, next_deadlines
+
+        if not obj.pk:
+            return "—"
+        items = next_deadlines(obj, timezone.localdate(), list(obj.amendments.all()))
+        if not items:
+            return _("Aucune : la convention est terminée.")
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{} : {}</li>", ((d.label, french_date(d.on)) for d in items)))
+
+
+class ConventionAmendmentForm(forms.ModelForm):
+    """Recorded through the service, which checks the notices and computes the end of a termination."""
+    actor = None
+
+    class Meta:
+        model = models.ConventionAmendment
+        fields = ["convention", "kind", "signed_on", "takes_effect_on", "new_ends_on", "summary"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["takes_effect_on"].required = False
+        self.fields["takes_effect_on"].help_text = _("Vide : le jour de la signature ; pour une dénonciation ou un refus, calculé d'après le préavis.")
+        self.recorded = None
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .services import record_amendment
+
+        data = super().clean()
+        if self.errors or not data.get("convention"):
+            return data
+        try:
+            self.recorded = record_amendment(
+                self.actor, data["convention"], kind=data["kind"], signed_on=data["signed_on"], summary=data["summary"],
+                takes_effect_on=data.get("takes_effect_on"), new_ends_on=data.get("new_ends_on"))
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from exc
+        except PermissionDenied as exc:
+            raise ValidationError(str(exc)) from exc
+        data["takes_effect_on"] = self.recorded.takes_effect_on
+        return data
+
+    def _post_clean(self):
+        if self.recorded is None:
+            super()._post_clean()
+        else:
+            self.instance = self.recorded  # written by the service; form.save(commit=False) returns it
+
+
+@admin.register(models.ConventionAmendment)
+class ConventionAmendmentAdmin(admin.ModelAdmin):
+    form = ConventionAmendmentForm
+    list_display = ["convention", "kind", "signed_on", "takes_effect_on", "new_ends_on", "recorded_by"]
+    list_filter = ["kind"]
+    list_select_related = ["convention", "recorded_by"]
+    search_fields = ["convention__reference", "summary"]
+    autocomplete_fields = ["convention"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user
+        return form
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a version is never rewritten: record a new avenant
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        pass  # already written by the service (ConventionAmendmentForm.clean)
+
+    def save_related(self, request, form, formsets, change):
+        pass
 
 
 @admin.register(models.Membership)

@@ -312,3 +312,41 @@ def next_deadlines(convention, day: datetime.date, amendments=()) -> list[Deadli
         out.append(Deadline("denunciation_effect", "Dénonciation envoyée ce jour : fin au plus tôt",
                             earliest_denunciation_end(terms, day)))
     return sorted(out, key=lambda d: d.on)
+
+
+# --- display ---------------------------------------------------------------------------------
+
+def french_date(day: datetime.date) -> str:
+    """« 1er septembre 2023 », « 31 octobre 2021 » (the first of the month as an ordinal)."""
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    text = date_format(day, "j F Y")
+    if day.day == 1 and (translation.get_language() or "").startswith("fr"):
+        text = "1er" + text[1:]
+    return text
+
+
+def timeline(convention, amendments=()) -> list[tuple[datetime.date, str]]:
+    """The convention's versions in order: its start, each recorded version, the tacit renewals
+    that happened by today and its end (if known)."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    out = [(convention.starts_on, f"Entrée en vigueur (durée initiale jusqu'au {french_date(convention.ends_on)})")]
+    recorded_starts = set()
+    for a in _sorted(amendments):
+        text = f"{AmendmentKind(a.kind).label} : {a.summary}"
+        if a.kind in TERMINATIONS:
+            text += f" — fin le {french_date(a.takes_effect_on)}"
+        elif a.new_ends_on:
+            text += f" — jusqu'au {french_date(a.new_ends_on)}"
+            recorded_starts.add(a.takes_effect_on)
+        out.append((a.signed_on, text))
+    status = status_at(convention, today, amendments)
+    for p in status.periods:
+        if p.renewal and p.starts_on <= today and p.starts_on not in recorded_starts:
+            out.append((p.starts_on, f"Reconduction tacite jusqu'au {french_date(p.ends_on)}"))
+    if status.state == State.ENDED:
+        out.append((status.ends_on, "Fin de la convention"))
+    return sorted(out, key=lambda row: row[0])

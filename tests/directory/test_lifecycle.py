@@ -213,3 +213,36 @@ def test_demo_signed_conventions_carry_the_terms(world):
     assert world.past_conventions["sete_2020"].lifecycle["denunciation_notice_months"] == 1
     assert world.conventions["nice"].lifecycle == {}  # the illustrative conventions have no text
     assert status_at(world.past_conventions["maguelone_2022"], date(2026, 12, 1)).state == "ended"
+
+
+def test_admin_page_shows_state_timeline_and_deadlines_in_french(client, admin):
+    import time_machine
+
+    c = load(AM)
+    record_amendment(admin, c, kind=AmendmentKind.AMENDMENT, signed_on=date(2024, 1, 10), takes_effect_on=date(2024, 4, 10),
+                     summary="Ajout du module de réservation.")
+    client.force_login(admin)
+    with time_machine.travel(date(2024, 5, 1), tick=False):
+        response = client.get(f"/admin/directory/convention/{c.pk}/change/", HTTP_ACCEPT_LANGUAGE="fr")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Reconduite" in html  # the state on 1 May 2024
+    assert "Entrée en vigueur (durée initiale jusqu&#x27;au 1er septembre 2023)" in html
+    assert "Reconduction tacite jusqu&#x27;au 1er septembre 2024" in html
+    assert "Avenant : Ajout du module de réservation." in html
+    assert "1er juillet 2024" in html  # refusal of the renewal at the latest
+    assert "2 septembre 2024" in html  # the tacit renewal
+
+
+def test_admin_records_a_version_through_the_service(client, admin):
+    c = load(MONTPELLIER)
+    client.force_login(admin)
+    url = "/admin/directory/conventionamendment/add/"
+    bad = client.post(url, {"convention": c.pk, "kind": "renewal", "signed_on": "2021-10-01", "summary": "Année 2021-2022."})
+    assert bad.status_code == 200 and "indiquez la nouvelle fin de validité" in bad.content.decode()
+    assert not c.amendments.exists()
+    ok = client.post(url, {"convention": c.pk, "kind": "denunciation", "signed_on": "2021-03-15", "summary": "Dénonciation par lettre."})
+    assert ok.status_code == 302, ok.content.decode()[:2000]
+    a = c.amendments.get()
+    assert a.takes_effect_on == date(2021, 4, 15) and a.recorded_by == admin
+    assert ConventionEvent.objects.filter(convention=c, kind="amendment_denunciation").count() == 1

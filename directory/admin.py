@@ -126,6 +126,20 @@ class ConventionAdmin(admin.ModelAdmin):
     filter_horizontal = ["collectivites"]
     readonly_fields = ["state_today", "timeline", "deadlines"]
     inlines = [ConventionSchoolInline, SupportRouteInline, ConventionAmendmentInline]
+    actions = ["fee_statement"]
+
+    @admin.action(description=_("Relevé des participations de l'année scolaire en cours (CSV)"))
+    def fee_statement(self, request, queryset):
+        from django.http import HttpResponse
+
+        from .fees import statement_csv
+
+        today = timezone.localdate()
+        first = today.year if today.month >= 9 else today.year - 1
+        school_year = f"{first}-{first + 1}"
+        response = HttpResponse("\ufeff" + statement_csv(school_year, queryset), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="participations-{school_year}.csv"'
+        return response
 
     @admin.display(description=_("état aujourd'hui"))
     def state_today(self, obj):

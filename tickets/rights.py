@@ -114,7 +114,7 @@ def allowed(action: str, user, ticket, **context) -> bool:
 
 
 def available_transitions(user, ticket) -> list[str]:
-    """The actions `user` may attempt now (right + state + ticket guards), in the table's order:
+    """The actions `user` may attempt now (right + state + ticket and actor guards), in the table's order:
     the rows shown as buttons (`side`). Input rules are checked on submit."""
     if user is None or not user.is_authenticated:
         return []
@@ -125,6 +125,8 @@ def available_transitions(user, ticket) -> list[str]:
             continue
         try:
             _check(row, subject, {})
+            # And the guards on who acts (take after taking: "vous avez déjà pris en charge").
+            guards.run(row, ticket, "actor", actor=user)
         except (PermissionDenied, GuardFailed):
             continue
         names.append(row.name)

@@ -88,6 +88,9 @@ class Transition:
     side: str = "agent"              # where the web shows it: "agent", "requester" or "" (not a button)
     api: bool = True                 # POST /api/v1/tickets/{ref}/transitions/{name}/
     wrong_state: str = ""            # why not, from another state (default: names the action and state)
+    # The states in which this row is the ticket page's one primary action (the others go in a
+    # menu); when several rows name a state, the first one the person may do wins (`primary_for`).
+    primary: tuple[str, ...] = ()
 
 
 BODY = Field("body", Input.TEXT, _("Message"))
@@ -98,7 +101,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         "take", _("Prendre en charge"), _("Vous avez pris la demande en charge."),
         source=WORKING, target=IN_PROGRESS, who=frozenset({Right.DESK_AGENT}), event=EventKind.TAKEN,
         denied=_("Seul un agent du guichet où se trouve le ticket peut le prendre en charge."),
-        guards=("not_own_assignment",),
+        # Primary while nobody at the desk holds it (new, or arrived in progress from another level);
+        # not offered to the one who took it (guard), so "Répondre" comes first for them.
+        guards=("not_own_assignment",), primary=(NEW, IN_PROGRESS),
     ),
     Transition(
         "comment", _("Répondre ou noter"), _("Votre message est ajouté à la demande."),
@@ -110,6 +115,7 @@ TRANSITIONS: tuple[Transition, ...] = (
                 # Who reads it (tickets.access.chosen_audience: what this person may choose, the default).
                 Field("visibility", Input.CHOICE, _("Qui pourra lire ce message"), required=False,
                       choices=tuple((v.value, v.label) for v in Visibility))),
+        primary=(IN_PROGRESS, WAITING),
     ),
     Transition(
         "request_info", _("Demander une information"),
@@ -122,7 +128,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "answer", _("Envoyer ma réponse"), _("Votre réponse est envoyée au support."),
         source=(WAITING,), target=IN_PROGRESS, who=frozenset({Right.REQUESTER}), event=EventKind.ANSWERED,
         denied=_("Seul le demandeur (ou le correspondant de l'école) peut répondre à une demande d'information."),
-        fields=(Field("body", Input.TEXT, _("Votre réponse")),), side="requester",
+        fields=(Field("body", Input.TEXT, _("Votre réponse")),), side="requester", primary=(WAITING,),
     ),
     Transition(
         "route", _("Réorienter vers un autre guichet"), _("La demande est réorientée vers le guichet choisi."),
@@ -164,12 +170,14 @@ TRANSITIONS: tuple[Transition, ...] = (
         source=ACTIVE, target=RESOLVED, who=frozenset({Right.DESK_AGENT}), event=EventKind.RESOLVED,
         denied=_("Seul un agent du guichet où se trouve le ticket peut faire cela."),
         fields=(Field("summary", Input.TEXT, _("Résumé de la résolution (visible du demandeur)")),),
+        primary=(IN_PROGRESS, WAITING),
     ),
     Transition(
         "confirm", _("Oui, c'est réglé : confirmer"), _("Merci : vous avez confirmé que le problème est réglé."),
         source=(RESOLVED,), target=CLOSED, who=frozenset({Right.REQUESTER}), event=EventKind.CONFIRMED,
         denied=_("Seul le demandeur (ou le correspondant de l'école) peut confirmer la résolution."),
         fields=(Field("body", Input.TEXT, _("Un mot pour le support"), required=False),), side="requester",
+        primary=(RESOLVED,),
     ),
     Transition(
         "reopen", _("Non, le problème continue : rouvrir"), _("La demande est rouverte : le support la reprend."),
@@ -226,6 +234,13 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 BY_NAME: dict[str, Transition] = {t.name: t for t in TRANSITIONS}
+
+
+def primary_for(state: str, names) -> Transition | None:
+    """The primary action of a ticket in `state` among the rows `names` a person may do now: the
+    first row of the table naming the state in its `primary`; None when none of them does."""
+    offered = set(names)
+    return next((row for row in TRANSITIONS if state in row.primary and row.name in offered), None)
 
 
 def get(name: str) -> Transition:

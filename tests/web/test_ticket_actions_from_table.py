@@ -74,6 +74,8 @@ def test_the_agent_sees_exactly_the_rows_allowed_with_their_labels(client, world
             assert str(row.label).replace("'", "&#x27;") in html, row.name
     # Once taken, the buttons still follow the rows allowed (state, rights and guards change).
     services.take(ticket, actor=erun)
+    ticket.refresh_from_db()  # taken by the ERUN: "Prendre en charge" is no longer offered to them
+    assert "take" not in available_transitions(erun, ticket)
     assert buttons(client, ticket) == [n for n in expected if n in set(available_transitions(erun, ticket))]
 
 

@@ -209,6 +209,13 @@ def _page(request, ticket, *, open_action=None, bound_form=None, error=None, sta
             offered = [d for d in destination.values() if not d.blocked]
             entry["destination"] = offered[0] if len(offered) == 1 else None
         (requester_actions if row.side == "requester" else agent_actions).append(entry)
+    # One primary action for the state (the table's `primary`), the others in a menu.
+    shown = [a["name"] for a in agent_actions if not a.get("blocked")]
+    main = workflow.primary_for(ticket.state, shown)
+    primary_action = next((a for a in agent_actions if main and a["name"] == main.name), None)
+    more_actions = [a for a in agent_actions if a is not primary_action]
+    if primary_action is not None:
+        primary_action["style"] = ""
     events = ticket_selectors.with_audiences(ticket_selectors.timeline_for(user, ticket).select_related("comment"))
     can_comment = "comment" in available
     message_form = None
@@ -221,6 +228,9 @@ def _page(request, ticket, *, open_action=None, bound_form=None, error=None, sta
         "see_internal": see_internal,
         "is_requester": is_requester,
         "agent_actions": agent_actions,
+        "primary_action": primary_action,
+        "more_actions": more_actions,
+        "more_open": any(a["open"] for a in more_actions),
         "requester_actions": requester_actions,
         "message_form": message_form,
         "attachments": with_links(ticket_selectors.with_audiences(ticket_selectors.attachments_for(user, ticket))),

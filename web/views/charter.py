@@ -45,26 +45,35 @@ class SubmitForm(forms.Form):
                                              widget=forms.CheckboxSelectMultiple)
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_lazy("Motif"), required=False, widget=forms.Textarea(attrs={"rows": 3, **_INPUT}))
+def _reason(label, required_message, rows=3):
+    return forms.CharField(label=label, error_messages={"required": required_message},
+                           widget=forms.Textarea(attrs={"rows": rows, **_INPUT}))
+
+
+class RefuseForm(forms.Form):
+    reason = _reason(_lazy("Motif du refus"), _lazy("Le motif du refus est obligatoire : un refus doit être motivé."))
+
+
+class DoubtForm(forms.Form):
+    reason = _reason(_lazy("Éléments à rectifier (fond ou forme)"), _lazy("Indiquez les éléments à rectifier (fond ou forme)."))
 
 
 class RectifyForm(forms.Form):
     title = forms.CharField(label=_lazy("Titre"), max_length=200, required=False, widget=forms.TextInput(attrs=_INPUT))
-    content = forms.CharField(label=_lazy("Contenu rectifié"), required=False, widget=forms.Textarea(attrs={"rows": 8, **_INPUT}))
+    content = _reason(_lazy("Contenu rectifié"), _lazy("Le contenu rectifié est obligatoire."), rows=8)
 
 
 class ArbitrationForm(forms.Form):
     arbiter = forms.ChoiceField(label=_lazy("Autorité saisie"), choices=Arbiter.choices, widget=forms.Select(attrs=_SELECT))
-    reason = forms.CharField(label=_lazy("Exposé du désaccord persistant"), required=False, widget=forms.Textarea(attrs={"rows": 3, **_INPUT}))
+    reason = _reason(_lazy("Exposé du désaccord persistant"), _lazy("Exposez le désaccord persistant."))
 
 
 class ArbitrateForm(forms.Form):
     outcome = forms.ChoiceField(label=_lazy("Décision"), choices=Outcome.choices, widget=forms.Select(attrs=_SELECT))
-    reason = forms.CharField(label=_lazy("Motif de la décision"), required=False, widget=forms.Textarea(attrs={"rows": 3, **_INPUT}))
+    reason = _reason(_lazy("Motif de la décision"), _lazy("La décision d'arbitrage doit être motivée."))
 
 
-ACTION_FORMS = {"approve": None, "refuse": ReasonForm, "doubt": ReasonForm, "rectify": RectifyForm,
+ACTION_FORMS = {"approve": None, "refuse": RefuseForm, "doubt": DoubtForm, "rectify": RectifyForm,
                 "arbitration": ArbitrationForm, "arbitrate": ArbitrateForm}
 ACTION_LABELS = {
     "approve": _lazy("Approuver la diffusion"),

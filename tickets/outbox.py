@@ -550,6 +550,45 @@ def message_id(message: OutboxMessage) -> str:
     return f"<outbox-{message.pk}-{int(message.created_at.timestamp())}@{domain}>"
 
 
+def thread_id(ticket) -> str:
+    """The Message-ID of a ticket's conversation (never sent as a message of its own): every mail
+    about the ticket refers to it, so that mail clients show one thread per ticket."""
+    from django.core.mail.utils import DNS_NAME
+
+    domain = urlsplit(base_url()).hostname or str(DNS_NAME)
+    return f"<ticket-{ticket.pk}-{int(ticket.created_at.timestamp())}@{domain}>"
+
+
+def mail_headers(message: OutboxMessage) -> dict:
+    """Headers of every mail the product sends (RFC 3834 `Auto-Submitted`: autoresponders do not
+    answer it), plus the thread of its ticket."""
+    headers = {"Message-ID": message_id(message), "Auto-Submitted": "auto-generated",
+               "X-Auto-Response-Suppress": "All"}
+    if message.ticket_id:
+        root = thread_id(message.ticket)
+        headers.update({"In-Reply-To": root, "References": root})
+    return headers
+
+
+def mail_subject(message: OutboxMessage) -> str:
+    """The subject, with the ticket's reference in brackets (so that a reply names its ticket)."""
+    subject = " ".join(str(message.payload["subject"]).split())
+    if message.ticket_id and message.ticket.reference not in subject:
+        subject = f"[{message.ticket.reference}] {subject}"
+    return subject[:250]
+
+
+def mail_html(body: str) -> str:
+    """The HTML part: the same text, escaped, links made clickable — nothing the text part lacks."""
+    from django.template.loader import render_to_string
+    from django.utils.html import urlize
+    from django.utils.safestring import mark_safe
+
+    # urlize escapes the text (autoescape) before adding its links: the result is safe HTML.
+    paragraphs = [mark_safe(urlize(p, autoescape=True).replace("\n", "<br>")) for p in body.split("\n\n") if p.strip()]
+    return render_to_string("tickets/email.html", {"paragraphs": paragraphs})
+
+
 def _mark_handed_over(message: OutboxMessage) -> None:
     # Committed at once, before the row's other bookkeeping: a worker killed after this point leaves a
     # row that the retry marks sent without mailing again. Killed between the server's acceptance and
@@ -563,7 +602,7 @@ def _mark_handed_over(message: OutboxMessage) -> None:
 def send_email(message: OutboxMessage) -> None:
     """Send one mail row, unless it was already handed to the mail server. A row about a ticket
     always carries the ticket page's address (the SLA alerts' short text gets it appended here)."""
-    from django.core.mail import EmailMessage, get_connection
+    from django.core.mail import EmailMultiAlternatives, get_connection
 
     p = message.payload
     if p.get(HANDED_OVER):
@@ -575,8 +614,9 @@ def send_email(message: OutboxMessage) -> None:
         if url not in body:
             with translation.override(settings.LANGUAGE_CODE):
                 body = f"{body}\n\n" + _("Ouvrir le ticket : %(url)s") % {"url": url}
-    mail = EmailMessage(p["subject"], body, settings.DEFAULT_FROM_EMAIL, p["to"],
-                        headers={"Message-ID": message_id(message)})
+    mail = EmailMultiAlternatives(mail_subject(message), body, settings.DEFAULT_FROM_EMAIL, p["to"],
+                                  headers=mail_headers(message))
+    mail.attach_alternative(mail_html(body), "text/html")
     # Our own connection: the row is marked as soon as the server accepted the mail, before QUIT,
     # whose failure then no longer counts as a failed delivery (which would mail it again).
     connection = get_connection(fail_silently=False)

@@ -248,3 +248,21 @@ class MembershipAdmin(admin.ModelAdmin):
     def target_display(self, obj):
         return obj.target
     autocomplete_fields = ["user", "desk", "school", "circonscription", "academie", "collectivite", "vendor"]
+
+
+@admin.register(models.ConventionEvent)
+class ConventionEventAdmin(admin.ModelAdmin):
+    """The audit trail of versions recorded, read only."""
+    list_display = ["at", "convention", "kind", "actor"]
+    list_filter = ["kind"]
+    list_select_related = ["convention", "actor"]
+    search_fields = ["convention__reference"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -398,6 +398,9 @@ class ConventionEvent(models.Model):
         verbose_name_plural = _("événements de convention")
         ordering = ["convention", "id"]
 
+    def __str__(self):
+        return f"{self.convention} — {self.kind}"
+
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise TypeError(ConventionEventQuerySet.update_refused)

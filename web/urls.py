@@ -30,6 +30,7 @@ urlpatterns = [
     path("pieces-jointes/<int:pk>/apercu/", attachments.preview, name="attachment_preview"),
     path("guichets/", board.boards, name="boards"),
     path("guichets/<slug:slug>/", board.board, name="board"),
+    path("guichets/<slug:slug>/lot/", board.board_bulk, name="board_bulk"),
     path("interruptions/", outages.outages, name="outages"),
     path("interruptions/<int:pk>/clore/", outages.close, name="outage_close"),
     path("aide/", knowledge.home, name="kb_home"),

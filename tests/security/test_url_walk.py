@@ -80,6 +80,8 @@ ROLE_GATED = {
 POST_ONLY = {"web:status_join", "web:pilotage_action", "web:pilotage_declare_outage", "web:pilotage_declare_ticket", "web:kb_status", "web:kb_helped", "web:kb_join", "web:kb_from_ticket", "web:notifications_read", "web:ticket_message", "web:ticket_action", "web:outage_close", "logout", "api:ticket-attachments"}
 POST_ONLY |= {"web:ticket_rate", "web:ticket_macro"}  # the rating and the canned answers
 POST_ONLY |= {"web:charter_action"}  # a step of a charter communication
+AUTHENTICATED |= {"web:board_bulk"}  # bulk actions on one's desk's board (404 outside it; each ticket through its service)
+POST_ONLY |= {"web:board_bulk"}
 
 
 def walk(patterns=None, prefix="", namespace=None):

@@ -148,3 +148,12 @@ def test_register_is_append_only(world, moselle):
     with pytest.raises(TypeError):
         CommunicationEvent.objects.filter(communication=c).first().delete()
     assert Communication.objects.count() == 1
+
+
+def test_the_periodic_task_applies_tacit_approvals(world, moselle):
+    from charter.tasks import apply_tacit_approvals
+
+    c = _submit(world, moselle, now=datetime(2020, 1, 6, 10, tzinfo=PARIS))  # long past: due now
+    assert apply_tacit_approvals.call_local() == 1
+    c.refresh_from_db()
+    assert c.status == Status.TACIT

@@ -97,8 +97,15 @@ def done(page):
     assert page.locator("main .fr-alert--success").count() >= 1, seen(page)
 
 
+def unfold(page, action: str):
+    """Open the "Autres actions" menu when the action is in it (only the primary one is outside)."""
+    if page.locator(f"#more-actions:not([open]) #action-{action}").count():
+        page.locator("#more-actions > summary").click()
+
+
 def act(page, action: str, fields: dict | None = None, checks: tuple = ()):
     """An action of the ticket page: a plain button, or a form unfolded from its summary."""
+    unfold(page, action)
     if fields or checks:
         box = page.locator(f"#action-{action}")
         box.locator("summary").click()
@@ -698,6 +705,7 @@ def test_a_colleges_network_fault_reaches_its_departement_never_the_vendor_and_a
     assert "Transmis à Support technique Département de la Moselle" in page
     assert "compétence du Département" in page or "Département de la Moselle" in page
     act(departement, "take")
+    unfold(departement, "route")
     box = departement.locator("#action-route")
     box.locator("summary").click()
     select = box.locator("select")
@@ -716,6 +724,7 @@ def test_a_colleges_network_fault_reaches_its_departement_never_the_vendor_and_a
     guichet.goto(f"/demandes/{reference}/")
     seen(guichet)
     note = f"Collège déjà signalé à la DANE en 2025, ne pas relancer le principal ({uuid.uuid4().hex[:4]})."
+    unfold(guichet, "comment")
     box = guichet.locator("#action-comment")
     box.locator("summary").click()
     box.get_by_label("Message", exact=True).fill(note)

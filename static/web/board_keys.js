@@ -16,6 +16,24 @@
     var link = row.querySelector("a[href]");
     if (link) { link.focus(); }
   }
+  // A live refresh (htmx swap of #board-results) keeps what was ticked and the chosen row.
+  var ticked = [], chosen = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (!event.detail.target || event.detail.target.id !== "board-results") { return; }
+    ticked = Array.prototype.map.call(document.querySelectorAll("input[name=tickets][form=board-bulk]:checked"), function (b) { return b.value; });
+    var list = rows();
+    chosen = list[current] ? list[current].id : null;
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (!event.detail.target || event.detail.target.id !== "board-results") { return; }
+    ticked.forEach(function (ref) {
+      var box = document.getElementById("pick-" + ref);
+      if (box) { box.checked = true; }
+    });
+    var list = rows();
+    current = chosen ? list.findIndex(function (r) { return r.id === chosen; }) : -1;
+    if (current >= 0) { list[current].classList.add("is-current"); }
+  });
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) { return; }
     var list = rows();

@@ -32,6 +32,14 @@ def test_an_erun_takes_two_tickets_in_bulk_and_the_primary_action_follows(page_f
     assert "j" in keys.inner_text() and "prendre en charge les demandes cochées" in keys.inner_text()
     # The counters are links to the filtered board.
     assert erun.locator("#board-counts li[data-state=in_progress] a").get_attribute("href").endswith("?etat=in_progress")
+    # j chooses the first row, x ticks it, x again unticks it (the shortcuts listed above).
+    erun.locator("h1").click()
+    erun.keyboard.press("j")
+    erun.keyboard.press("x")
+    box = erun.locator("#board-table tbody tr.is-current input[type=checkbox]")
+    assert box.is_checked()
+    erun.keyboard.press("x")
+    assert not box.is_checked()
     erun.get_by_label(f"Sélectionner {first}").check()
     erun.get_by_label(f"Sélectionner {second}").check()
     erun.get_by_label("Action", exact=True).select_option(label="Prendre en charge")

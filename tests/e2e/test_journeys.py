@@ -417,6 +417,7 @@ def test_erun_moves_stay_inside_the_conventions_support_chain(product, page_for,
     reference = ticket_at_level(page_for, 1, title)
     erun = page_for("erun")
     erun.goto(f"/demandes/{reference}/")
+    unfold(erun, "escalate")
     page = seen(erun)
     assert heading(erun) == title and "Transmettre au niveau supérieur" in page
     labels = erun.locator("#action-route select option").evaluate_all("os => os.map(o => o.textContent)")

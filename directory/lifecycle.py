@@ -271,6 +271,17 @@ def status_at(convention, day: datetime.date, amendments=()) -> Status:
     return Status(State.RENEWED if current.renewal else State.IN_FORCE, current, current.ends_on, None, periods)
 
 
+IN_FORCE_STATES = (State.IN_FORCE, State.RENEWED, State.UNDER_NOTICE)
+
+
+def in_force(convention, day: datetime.date) -> bool:
+    """Is the convention in force on `day` (tacit renewals and recorded versions included)? The one
+    test routing uses: without lifecycle terms, from `starts_on` to `ends_on`."""
+    if not convention.lifecycle:
+        return convention.starts_on <= day <= convention.ends_on
+    return status_at(convention, day, list(convention.amendments.all())).state in IN_FORCE_STATES
+
+
 def next_deadlines(convention, day: datetime.date, amendments=()) -> list[Deadline]:
     """The dates ahead on `day`: refusal of the renewal, avenant and dénonciation windows, renewal, end."""
     status = status_at(convention, day, amendments)

@@ -20,10 +20,13 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from directory.choices import Category
+from directory.choices import Category, Level
+from directory import lifecycle
 from directory.models import Convention, Desk
 from directory.routing import ExternalEditor, Unresolved, first_route, routes_of
 
@@ -223,12 +226,35 @@ def _move_to(t: Ticket, target: Desk, level: int | None = None) -> None:
 # --- open ---------------------------------------------------------------------------------------
 
 def convention_for(school, on: date | None = None, product=None) -> Convention | None:
-    """The convention covering the school on that date (latest start first), for a product if given."""
+    """The convention in force for the school on that date (latest start first), for a product if given."""
     on = on or timezone.localdate()
-    qs = Convention.objects.filter(coverage__school=school, starts_on__lte=on, ends_on__gte=on)
+    # Past its initial end, a convention is still in force if its terms renewed it (directory.lifecycle).
+    qs = Convention.objects.filter(Q(ends_on__gte=on) | ~Q(lifecycle={}), coverage__school=school, starts_on__lte=on)
     if product is not None:
         qs = qs.filter(product=product)
-    return qs.order_by("-starts_on", "pk").first()
+    return next((c for c in qs.order_by("-starts_on", "pk") if lifecycle.in_force(c, on)), None)
+
+
+def outside_convention_landing(school) -> tuple[Convention | None, Desk, str]:
+    """Where a ticket goes when no convention is in force for its school: the académie's desk — the
+    guichet de repli of the last convention that covered the school, else the académie's level-1
+    desk. (convention or None, desk, the reason written in the timeline.)"""
+    last = (Convention.objects.filter(coverage__school=school, starts_on__lte=timezone.localdate())
+            .select_related("fallback_desk").order_by("-ends_on", "-starts_on", "pk").first())
+    if last is not None and last.fallback_desk_id:
+        desk = last.fallback_desk
+    else:
+        desk = (Desk.objects.filter(academie_id=school.academie_id, level=Level.AUTHORITY)
+                .order_by("pk").first())
+    if desk is None:
+        raise GuardFailed(_("Aucune convention en vigueur ne couvre l'école %(uai)s et son académie n'a pas de guichet "
+                            "de niveau 1 : impossible d'orienter la demande.") % {"uai": school.uai})
+    if last is not None:
+        reason = _("hors convention : la convention %(convention)s a pris fin le %(end)s ; demande reçue par %(desk)s") % {
+            "convention": last.reference, "end": date_format(last.ends_on, "SHORT_DATE_FORMAT"), "desk": desk.name}
+    else:
+        reason = _("hors convention : aucune convention ne couvre l'école ; demande reçue par %(desk)s") % {"desk": desk.name}
+    return last, desk, reason
 
 
 def _may_open(user, school) -> bool:
@@ -263,37 +289,41 @@ def open_ticket(*, actor, school, title, description, category, service="", impa
         raise ValidationError({"urgency": _("Urgence inconnue (1 élevée, 2 moyenne, 3 faible).")})
 
     convention = convention_for(school)
-    if convention is None:
-        raise GuardFailed(_("Aucune convention en vigueur ne couvre l'école %(uai)s : impossible d'orienter la demande.") % {"uai": school.uai})
-    try:
-        landing = first_route(routes_of(convention), category, school, resource=resource)
-    except Unresolved as exc:
-        raise GuardFailed(_("La demande ne peut pas être orientée : %(why)s") % {"why": exc}) from None
-    if landing is None:
-        raise GuardFailed(
-            _("La matrice de support de la convention %(convention)s ne prévoit aucun guichet pour la "
-              "catégorie « %(category)s ».")
-            % {"convention": convention.reference, "category": Category(category).label}
-        )
-    level, desk = landing.level, landing.desk
+    outside = convention is None
+    if outside:
+        convention, desk, reason = outside_convention_landing(school)
+        level, fallback, direct_access = desk.level, True, False
+    else:
+        try:
+            landing = first_route(routes_of(convention), category, school, resource=resource)
+        except Unresolved as exc:
+            raise GuardFailed(_("La demande ne peut pas être orientée : %(why)s") % {"why": exc}) from None
+        if landing is None:
+            raise GuardFailed(
+                _("La matrice de support de la convention %(convention)s ne prévoit aucun guichet pour la "
+                  "catégorie « %(category)s ».")
+                % {"convention": convention.reference, "category": Category(category).label}
+            )
+        level, desk, reason, fallback = landing.level, landing.desk, landing.reason, landing.fallback
+        direct_access = bool(landing.route and landing.route.direct_access and not landing.fallback)
     now = timezone.now()
     t = Ticket(
         reference=next_reference(timezone.localdate(now)), school=school, requester=requester, contact=who.contact,
         opened_by=who.opened_by, beneficiary_name=who.beneficiary_name, beneficiary_kind=who.beneficiary_kind,
         title=title, description=description, category=category, service=(service or "").strip(),
         impact=impact, urgency=urgency, priority=priority_for(impact, urgency), convention=convention, via=via,
-        resource=resource,
+        resource=resource, outside_convention=outside,
         level=level, desk=desk, reached_vendor=desk.vendor_id is not None, vendor_id=desk.vendor_id,
         created_at=now, updated_at=now,
     )
     if qualification:
         apply_qualification(t, dict(qualification))
     if desk.vendor_id is not None:  # the landing cell may give a direct access (no qualification asked)
-        check_ready_for_vendor(t, direct_access=bool(landing.route and landing.route.direct_access and not landing.fallback))
+        check_ready_for_vendor(t, direct_access=direct_access)
     t.save()
     record(t, actor=actor, kind=EventKind.OPENED, before=None, payload={
-        "convention": convention.reference, "category": category, "priority": t.priority,
-        "routing": landing.reason, **({"fallback": True} if landing.fallback else {}),
+        "convention": convention.reference if convention else None, "category": category, "priority": t.priority,
+        "routing": reason, **({"fallback": True} if fallback else {}), **({"outside_convention": True} if outside else {}),
         **({"on_behalf_of": requester.pk} if requester.pk != actor.pk else {}),
         **({"beneficiary_kind": who.beneficiary_kind} if who.beneficiary_name else {}),
     }, at=now)

@@ -111,6 +111,9 @@ class Ticket(TicketTransitions, FSMModelMixin, models.Model):
     urgency = models.PositiveSmallIntegerField(_("urgence"), choices=Urgency.choices, default=Urgency.MEDIUM)
     priority = models.PositiveSmallIntegerField(_("priorité"), choices=Priority.choices, default=Priority.P3)
     convention = models.ForeignKey("directory.Convention", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets", verbose_name=_("convention"))
+    # Opened while no convention was in force for the school (lapsed): accepted all the same, at the
+    # académie's desk (a teacher is never blocked); `convention` is then the last one that covered it.
+    outside_convention = models.BooleanField(_("hors convention"), default=False)
     via = models.CharField(_("canal"), max_length=16, default="web")
 
     state = FSMField(_("état"), max_length=20, choices=State.choices, default=State.NEW, protected=True)

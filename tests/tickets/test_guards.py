@@ -70,8 +70,13 @@ def test_vendor_needs_proof_or_no_solution_statement(at_n1, u):
     assert t.level == 3 and t.no_solution_found
 
 
-def test_open_without_convention_is_refused(u, bouissinet):
+def test_open_without_convention_nor_academie_desk_is_refused(u, bouissinet):
+    # Without a convention the académie's level-1 desk receives it (tests/tickets/test_outside_convention.py);
+    # with neither, nothing can receive it: refused, nothing written.
+    from directory.models import Desk
+
     ConventionSchool.objects.filter(school=bouissinet).delete()
+    Desk.objects.filter(academie=bouissinet.academie, level=1).update(academie=None, region=bouissinet.academie.region)
     with pytest.raises(GuardFailed, match="Aucune convention"):
         services.open_ticket(actor=u["enseignant"], school=bouissinet, title="x", description="y",
                              category=Category.USAGE, impact=3, urgency=3)

@@ -27,6 +27,12 @@ def ui(request):
             "outages": everything or Role.AGENT in roles or Role.MANAGER in roles,
             # Data-subject requests are recorded by any agent or DPO (privacy/requests.py).
             "data_requests": everything or Role.AGENT in roles or Role.DPO in roles,
+            # The Grand Est communication charter (charter/): collectivités' agents, the chefs
+            # d'établissement (school contacts) and the académies' services (charter.selectors).
+            "charter": everything or any(
+                (g.role == Role.AGENT and g.scope == "collectivite") or g.is_school_contact
+                or (g.scope in ("academie", "region") and g.role in (Role.AGENT, Role.MANAGER))
+                for g in (perimeter.grants if perimeter else ())),
             "admin": bool(user and user.is_authenticated and user.is_staff),
         },
     }

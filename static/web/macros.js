@@ -14,14 +14,15 @@
   label.className = "fr-label";
   label.setAttribute("for", "reply-macro");
   label.textContent = source.labels && source.labels.length ? source.labels[0].firstChild.textContent.trim() : "Réponse type";
-  var hint = document.createElement("span");
+  // The hint describes the select without being part of its name (the name stays "Réponse type").
+  var hint = document.createElement("p");
   hint.className = "fr-hint-text";
-  hint.textContent = "Remplit le message ; l'action éventuelle de la réponse type s'applique avec le bouton du panneau « Réponses types ».";
-  label.appendChild(document.createTextNode(" "));
-  label.appendChild(hint);
+  hint.id = "reply-macro-hint";
+  hint.textContent = "Remplit le texte ci-dessous ; l'action éventuelle de la réponse type s'applique avec le bouton du panneau « Réponses types ».";
   var select = document.createElement("select");
   select.className = "fr-select";
   select.id = "reply-macro";
+  select.setAttribute("aria-describedby", "reply-macro-hint");
   Array.prototype.forEach.call(source.options, function (option) {
     var copy = option.cloneNode(true);
     copy.selected = false;
@@ -36,6 +37,7 @@
     body.focus();
   });
   group.appendChild(label);
+  group.appendChild(hint);
   group.appendChild(select);
   var bodyGroup = body.closest(".fr-input-group") || body;
   bodyGroup.parentNode.insertBefore(group, bodyGroup);

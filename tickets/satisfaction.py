@@ -188,7 +188,7 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
             timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min), tz))
 
 
-def satisfaction_summary(user, start: date, end: date, desk_id: int | None = None) -> list[SummaryRow]:
+def satisfaction_summary(user, start: date, end: date, desk_id: int | None = None, schools=None) -> list[SummaryRow]:
     """Ratings given from `start` to `end` (inclusive, local days) on the tickets `user` may read
     (`tickets.access.visible_q`), per month, level and resolving desk: count, average, spread.
     One query (the perimeter is read once per user and cached)."""
@@ -199,6 +199,8 @@ def satisfaction_summary(user, start: date, end: date, desk_id: int | None = Non
         qs = qs.filter(ticket__in=Ticket.objects.filter(q).values("pk"))
     if desk_id is not None:
         qs = qs.filter(desk_id=desk_id)
+    if schools is not None:  # a report's scope (a convention's or an académie's schools)
+        qs = qs.filter(ticket__school__in=schools)
     rows = (
         qs.annotate(month=TruncMonth("at", tzinfo=timezone.get_current_timezone()))
         .values("month", "level", "desk__name")

@@ -72,6 +72,30 @@ def sla_section(user, scope, period, now) -> Section:
     return section
 
 
+def satisfaction_section(user, scope, period, now) -> Section:
+    """The requesters' ratings (per month, level and desk) and the requests the help articles
+    avoided, for the report's schools: the dashboard's panel (`web.satisfaction`), narrowed."""
+    from .satisfaction import satisfaction_panel
+
+    panel = satisfaction_panel(user, _filters(scope, period), schools=scope.schools)
+    section = Section("satisfaction", _("Satisfaction des demandeurs et demandes évitées"))
+    if panel.count:
+        section.summary.append(_("%(n)s avis donné(s) après résolution, note moyenne %(avg)s sur 5.")
+                               % {"n": integer(panel.count), "avg": panel.average})
+    else:
+        section.summary.append(_("Aucun avis donné sur la période."))
+    section.summary.append(_("%(n)s demande(s) évitée(s) par les articles d'aide (« Ça m'a aidé »).") % {"n": integer(panel.deflected)})
+    section.tables.append(Table(
+        "satisfaction", _("Avis des demandeurs par mois, niveau et guichet"),
+        [_("Mois"), _("Niveau"), _("Guichet"), _("Avis"), _("Note moyenne"), _("Satisfaits (4 ou 5)")],
+        [[month, level, desk, count, average, satisfied] for month, level, desk, count, average, satisfied, _counts in panel.rows],
+        empty=_("Aucun avis sur la période.")))
+    section.tables.append(Table("demandes-evitees", _("Demandes évitées par mois"), [_("Mois"), _("Demandes évitées")],
+                                [list(row) for row in panel.deflections], empty=_("Aucune demande évitée sur la période.")))
+    return section
+
+
 def register() -> None:
     register_section("activite", activity_section, order=10)
     register_section("delais", sla_section, order=20)
+    register_section("satisfaction", satisfaction_section, order=25)

@@ -46,7 +46,7 @@ def _decimal(value: Decimal) -> str:
     return number_format(value, decimal_pos=1)
 
 
-def deflections_by_month(user, start: date, end: date) -> list[tuple[date, int]]:
+def deflections_by_month(user, start: date, end: date, schools=None) -> list[tuple[date, int]]:
     """"Ça m'a aidé" per month, for the schools the manager oversees (every school for a platform
     administrator); one query."""
     p = perimeter_for(user)
@@ -56,13 +56,15 @@ def deflections_by_month(user, start: date, end: date) -> list[tuple[date, int]]
     qs = Deflection.objects.filter(at__gte=lo, at__lte=hi)
     if not p.everything:
         qs = qs.filter(p.schools_q("school__", roles={Role.MANAGER}))
+    if schools is not None:
+        qs = qs.filter(school__in=schools)
     rows = (qs.annotate(month=TruncMonth("at", tzinfo=tz)).values("month").annotate(n=Count("pk")).order_by("month"))
     return [(r["month"].date() if isinstance(r["month"], datetime) else r["month"], r["n"]) for r in rows]
 
 
-def satisfaction_panel(user, filters) -> Panel:
-    """The panel for the dashboard's period (and desk filter, if chosen)."""
-    found = satisfaction_summary(user, filters.start, filters.end, desk_id=filters.desk)
+def satisfaction_panel(user, filters, schools=None) -> Panel:
+    """The panel for the dashboard's period (and desk filter, if chosen), or a report's scope."""
+    found = satisfaction_summary(user, filters.start, filters.end, desk_id=filters.desk, schools=schools)
     panel = Panel()
     total = 0
     for r in found:
@@ -74,6 +76,6 @@ def satisfaction_panel(user, filters) -> Panel:
     if total:
         panel.average = _decimal((Decimal(sum(sum(k * n for k, n in zip(RATINGS, r.counts)) for r in found)) / total)
                                  .quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
-    panel.deflections = [(_month(month), n) for month, n in deflections_by_month(user, filters.start, filters.end)]
+    panel.deflections = [(_month(month), n) for month, n in deflections_by_month(user, filters.start, filters.end, schools)]
     panel.deflected = sum(n for _m, n in panel.deflections)
     return panel

@@ -367,3 +367,21 @@ def test_french_formats(client, year):
                                                                           "annee": "2025-2026"}).content))
     csv = archive.read(next(n for n in archive.namelist() if n.endswith("activite-mois.csv"))).decode("utf-8-sig")
     assert "décembre 2025;1204;0;0" in csv and csv.strip().endswith("Total;1206;1;1")
+
+
+def test_satisfaction_and_avoided_requests_of_the_scope(client, year):
+    from knowledge.models import Deflection
+    from tickets.models import Ticket
+    from tickets.satisfaction import rate
+
+    resolved = Ticket.objects.get(school=year.schools["0341255E"], service="Messagerie")
+    with time_machine.travel(at(2025, 10, 8, 9), tick=False):
+        rate(resolved, actor=year.users["enseignant"], rating=4, comment="Merci")
+    from knowledge import services as kb
+
+    article = kb.create_article(actor=year.users["erun"], title="Envoyer une pièce jointe", body="Texte")
+    Deflection.objects.create(at=at(2025, 11, 5, 10), school=year.schools["0341255E"], article=article)
+    Deflection.objects.create(at=at(2025, 11, 5, 11), school=year.schools["0061097K"], article=article)  # Nice's
+    t = tables_of(montpellier(year, client))
+    assert body(t["satisfaction"]) == [["octobre 2025", "Niveau 0 — école", resolved.desk.name, "1", "4,0", "100\u00a0%"]]
+    assert body(t["demandes-evitees"]) == [["novembre 2025", "1"]]

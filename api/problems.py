@@ -1,6 +1,7 @@
 """RFC 9457 problem details for every API error, in French or English (Accept-Language)."""
 
 import logging
+from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -17,6 +18,15 @@ logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "https://assistance-ent.example/problems/"
+
+
+@contextmanager
+def forbidden_as_403():
+    """A domain refusal (Django's PermissionDenied) as a 403 that keeps its reason."""
+    try:
+        yield
+    except DjangoPermissionDenied as exc:
+        raise exceptions.PermissionDenied(str(exc)) from None
 
 
 class ApiProblem(exceptions.APIException):

@@ -3,12 +3,9 @@ to (or, for a manager's session, those of the perimeter) — list, detail with t
 improvement actions — and the status of an action by its owning organisation. Adapters to
 `pilotage.selectors` (the one access rule) and `pilotage.services` (rights and audit)."""
 
-from contextlib import contextmanager
-
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, serializers
+from rest_framework import serializers
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
@@ -18,6 +15,7 @@ from pilotage import selectors, services
 from pilotage.models import ActionStatus, ImprovementAction, Review, ReviewStatus
 
 from .base import ApiView, StrictSerializer
+from .problems import forbidden_as_403
 
 
 # Plain strings in the schema (its "status" enums are named after other resources).
@@ -119,14 +117,6 @@ class ReviewPagination(CursorPagination):
     page_size = 50
 
 
-@contextmanager
-def _forbidden_as_403():
-    try:
-        yield
-    except PermissionDenied as exc:
-        raise exceptions.PermissionDenied(str(exc)) from None
-
-
 def _review(user, pk) -> Review:
     try:
         return selectors.review_for(user, pk)
@@ -190,7 +180,7 @@ class ReviewActionView(ApiView):
         serializer = ActionPatchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
-        with _forbidden_as_403():
+        with forbidden_as_403():
             action = services.update_action(action, actor=request.user, status=d["status"],
                                             abandon_reason=d.get("abandon_reason", ""), version=d.get("version"))
         action = ImprovementAction.objects.prefetch_related("tickets").get(pk=action.pk)

@@ -1,7 +1,6 @@
 """Outages, availability reports and the Alertmanager webhook: adapters to `sla.outages` (rights and
 effects, webhooks included) and `sla.availability`."""
 
-from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
@@ -19,6 +18,7 @@ from sla.models import Outage, OutageScope, Service
 
 from .base import ApiView, StrictSerializer
 from .idempotency import idempotent
+from .problems import forbidden_as_403
 from .ticket_serializers import UaiField
 
 
@@ -98,7 +98,7 @@ class OutageListView(ApiView):
         if missing:
             raise serializers.ValidationError({"schools": [_("UAI inconnus : %(uais)s.") % {"uais": ", ".join(missing)}]})
         # The right and the perimeter of the scope are checked by sla.outages (one rule for every entry point).
-        with _forbidden_as_403():
+        with forbidden_as_403():
             outage = outages.declare_outage(service, actor=request.user, academie=academie, collectivite=collectivite,
                                             schools=schools, source="api", **data)
         return Response(OutageSerializer(outage).data, status=status.HTTP_201_CREATED)
@@ -116,7 +116,7 @@ class OutageCloseView(ApiView):
         outage = get_object_or_404(sla_selectors.visible_outages(request.user), pk=pk)
         serializer = OutageCloseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with _forbidden_as_403():
+        with forbidden_as_403():
             outage = outages.close_outage(outage, actor=request.user, **serializer.validated_data)
         return Response(OutageSerializer(outage).data)
 
@@ -166,15 +166,6 @@ class AvailabilityView(ApiView):
         _check_scope(request.user, academie=academie, school=school)
         report = sla_selectors.availability_report_for(request.user, service, q["start"], q["end"], academie=academie, school=school)
         return Response(report)
-
-
-@contextmanager
-def _forbidden_as_403():
-    """The reason of sla's refusal, in the 403 (Django's PermissionDenied would lose it)."""
-    try:
-        yield
-    except PermissionDenied as exc:
-        raise exceptions.PermissionDenied(str(exc)) from None
 
 
 def _check_scope(user, **scope):

@@ -581,12 +581,9 @@ def mail_subject(message: OutboxMessage) -> str:
 def mail_html(body: str) -> str:
     """The HTML part: the same text, escaped, links made clickable — nothing the text part lacks."""
     from django.template.loader import render_to_string
-    from django.utils.html import urlize
-    from django.utils.safestring import mark_safe
 
-    # urlize escapes the text (autoescape) before adding its links: the result is safe HTML.
-    paragraphs = [mark_safe(urlize(p, autoescape=True).replace("\n", "<br>")) for p in body.split("\n\n") if p.strip()]
-    return render_to_string("tickets/email.html", {"paragraphs": paragraphs})
+    # Plain text to the template: its urlize and linebreaksbr filters escape it before adding markup.
+    return render_to_string("tickets/email.html", {"paragraphs": [p for p in body.split("\n\n") if p.strip()]})
 
 
 def _mark_handed_over(message: OutboxMessage) -> None:

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "web",
     "journal",
     "privacy",
+    "mailin",
     "axes",
 ]
 

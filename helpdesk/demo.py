@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from evolutions import demo as evolutions_demo
 from knowledge import demo as knowledge_demo
 from privacy import demo as privacy_demo
 from pilotage import demo as pilotage_demo
@@ -53,4 +54,5 @@ def seed_activity(world, *, history: bool = True) -> Seeded:
     tickets_demo.seed_today(world)
     tickets_demo.seed_macros(world)  # two canned answers (illustrative)
     knowledge_demo.seed_articles(world)  # a few published help articles (illustrative)
+    evolutions_demo.seed_evolutions(world)  # who prioritises per convention, a few requests (fictif)
     return result

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "pilotage",
     "charter",
     "knowledge",
+    "evolutions",
     "api",
     "dsfr",
     "web",

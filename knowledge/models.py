@@ -112,10 +112,27 @@ class SearchEntry(models.Model):
     title = models.CharField(_("titre"), max_length=200, blank=True)
     body = models.TextField(_("texte"), blank=True)
     vector = SearchVectorField(null=True, editable=False)
+    # The ticket's columns the access rule reads (tickets.access.visible_q / chain_q), copied here
+    # so a search filters the perimeter in the index scan, before ranking (knowledge.search:
+    # TICKET_COLUMNS maps each rule path to its column; kept in step by knowledge.receivers).
+    ticket_requester = models.IntegerField(null=True, blank=True, editable=False)
+    ticket_school = models.IntegerField(null=True, blank=True, editable=False)
+    ticket_circonscription = models.IntegerField(null=True, blank=True, editable=False)
+    ticket_academie = models.IntegerField(null=True, blank=True, editable=False)
+    ticket_region = models.IntegerField(null=True, blank=True, editable=False)
+    ticket_collectivite = models.IntegerField(null=True, blank=True, editable=False)
+    ticket_desk = models.IntegerField(null=True, blank=True, editable=False)
+    ticket_vendor = models.IntegerField(null=True, blank=True, editable=False)
+    ticket_reached_vendor = models.BooleanField(null=True, blank=True, editable=False)
+    ticket_category = models.CharField(max_length=32, blank=True, editable=False)
+    ticket_state = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("entrée de l'index de recherche")
         verbose_name_plural = _("entrées de l'index de recherche")
+        indexes = [models.Index(fields=[f"ticket_{name}"], name=f"kb_entry_t_{name}_idx")
+                   for name in ("requester", "school", "circonscription", "academie", "region", "collectivite",
+                                "desk", "vendor")]
         constraints = [
             models.UniqueConstraint(fields=["ticket"], condition=models.Q(comment__isnull=True, ticket__isnull=False),
                                     name="kb_one_main_entry_per_ticket"),

@@ -7,11 +7,12 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
+from directory.models import Academie, School
 from tickets.models import Comment, State
 from tickets.signals import ticket_transitioned
 
 from .models import Article, SearchEntry
-from .search import forget_entries, write_entry
+from .search import forget_entries, sync_perimeter, write_entry
 
 
 def ticket_text(ticket) -> tuple[str, str]:
@@ -20,15 +21,38 @@ def ticket_text(ticket) -> tuple[str, str]:
 
 
 def index_ticket(ticket) -> None:
+    """The ticket's own entry says its text, and every entry of the ticket (its text and its
+    contributions) its current perimeter: a ticket that moved desk or school leaves the old
+    perimeter's search in the same transaction."""
     title, body = ticket_text(ticket)
     entry = SearchEntry.objects.filter(ticket_id=ticket.pk, comment__isnull=True).first()
-    if entry is not None and entry.title == title and entry.body == body:
+    if entry is None or entry.title != title or entry.body != body:
+        if entry is None:
+            entry = SearchEntry(ticket_id=ticket.pk, visibility="public")
+        entry.title, entry.body = title, body
+        entry.save()
+        write_entry(entry, perimeter=False)
+    sync_perimeter(SearchEntry.objects.filter(ticket_id=ticket.pk))
+
+
+@receiver(post_save, sender=School, dispatch_uid="knowledge.school_moved")
+def on_school_saved(sender, instance, created, raw=False, **kwargs):
+    """A school that changed circonscription, académie or collectivité: its tickets' entries follow."""
+    if created or raw:
         return
-    if entry is None:
-        entry = SearchEntry(ticket_id=ticket.pk, visibility="public")
-    entry.title, entry.body = title, body
-    entry.save()
-    write_entry(entry)
+    same = {"ticket_circonscription": instance.circonscription_id, "ticket_academie": instance.academie_id,
+            "ticket_collectivite": instance.collectivite_id,
+            "ticket_region": Academie.objects.filter(pk=instance.academie_id).values("region_id")[:1]}
+    stale = SearchEntry.objects.filter(ticket_school=instance.pk).exclude(
+        **{k: v for k, v in same.items() if v is not None},
+        **{f"{k}__isnull": True for k, v in same.items() if v is None})
+    sync_perimeter(stale)
+
+
+@receiver(post_save, sender=Academie, dispatch_uid="knowledge.academie_moved")
+def on_academie_saved(sender, instance, created, raw=False, **kwargs):
+    if not created and not raw:
+        sync_perimeter(SearchEntry.objects.filter(ticket_academie=instance.pk).exclude(ticket_region=instance.region_id))
 
 
 @receiver(ticket_transitioned, dispatch_uid="knowledge.index_ticket")

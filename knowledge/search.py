@@ -11,6 +11,14 @@
 by `knowledge.selectors.readable_articles`; tickets by `tickets.access.visible_q`, and inside a
 ticket, a contribution only if its audience lets the user read it (`entry_audience_q`, the rule of
 `tickets.access.entries_q` over many tickets). `highlight(text, q)` gives escaped HTML with <mark>.
+
+The perimeter is filtered inside the index: each ticket entry carries the ticket's columns the access
+rule reads (`TICKET_COLUMNS`: rule path → column, the values read through those same paths by
+`sync_perimeter`), and `on_entries(q)` rewrites the rule's Q (written on Ticket, in tickets.access)
+onto those columns — the rule itself is not copied: a path without a column is answered by a
+subquery on Ticket. Then only the `CANDIDATES` most recent matching entries the reader may read are
+ranked (a common word matches a large share of a million tickets): below that many matches the
+order is exactly the rank's; above, the best of the most recent.
 """
 
 from __future__ import annotations
@@ -31,6 +39,29 @@ from .text import query_stems, stem, stems, words
 
 CONFIG = "french_unaccent"
 FTS_TABLE = "knowledge_fts"
+CANDIDATES = 1000
+
+# The ticket fields the access rule (tickets.access) reads → the SearchEntry column holding them.
+TICKET_COLUMNS = {
+    "requester_id": "ticket_requester",
+    "school_id": "ticket_school",
+    "school__circonscription_id": "ticket_circonscription",
+    "school__academie_id": "ticket_academie",
+    "school__academie__region_id": "ticket_region",
+    "school__collectivite_id": "ticket_collectivite",
+    "desk_id": "ticket_desk",
+    "vendor_id": "ticket_vendor",
+    "reached_vendor": "ticket_reached_vendor",
+    "category": "ticket_category",
+    "state": "ticket_state",
+}
+# Other spellings of the same paths a Q may use.
+_ALIASES = {"pk": "ticket_id", "id": "ticket_id", "requester": "ticket_requester", "school": "ticket_school",
+            "school__pk": "ticket_school", "school__id": "ticket_school",
+            "school__circonscription": "ticket_circonscription", "school__academie": "ticket_academie",
+            "school__academie__region": "ticket_region", "school__collectivite": "ticket_collectivite",
+            "desk": "ticket_desk", "vendor": "ticket_vendor"}
+_LOOKUPS = {"exact", "in", "isnull", "gt", "gte", "lt", "lte"}
 
 
 def backend() -> str:
@@ -39,27 +70,54 @@ def backend() -> str:
 
 # --- writing the index ---------------------------------------------------------------------------
 
-def write_entry(entry: SearchEntry) -> None:
-    """Make the backend's index say this entry's current text (called after each save)."""
+def perimeter_of_ticket(Ticket=None) -> dict:
+    """column → the ticket's value, as expressions on a SearchEntry row (read through the rule's
+    own paths, `TICKET_COLUMNS`): for an UPDATE of entries."""
+    if Ticket is None:
+        from tickets.models import Ticket
+    from django.db.models import OuterRef, Subquery
+
+    row = Ticket.objects.filter(pk=OuterRef("ticket_id"))
+    return {column: Subquery(row.values(path)[:1]) for path, column in TICKET_COLUMNS.items()}
+
+
+def sync_perimeter(entries, Ticket=None) -> int:
+    """Copy their tickets' current perimeter columns onto these entries (a queryset; one UPDATE):
+    after a ticket moves desk or school, its entries leave the old perimeter's search."""
+    return entries.filter(ticket__isnull=False).update(**perimeter_of_ticket(Ticket))
+
+
+def write_entry(entry: SearchEntry, *, perimeter: bool = True) -> None:
+    """Make the backend's index say this entry's current text (called after each save), and, for a
+    ticket's entry, its ticket's perimeter columns."""
+    columns = perimeter_of_ticket() if perimeter and entry.ticket_id else {}
     if backend() == "postgresql":
         SearchEntry.objects.filter(pk=entry.pk).update(
-            vector=SearchVector("title", weight="A", config=CONFIG) + SearchVector("body", weight="B", config=CONFIG))
+            vector=SearchVector("title", weight="A", config=CONFIG) + SearchVector("body", weight="B", config=CONFIG),
+            **columns)
         return
+    if columns:
+        SearchEntry.objects.filter(pk=entry.pk).update(**columns)
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [entry.pk])  # noqa: S608  # nosec B608 — constant name
         cursor.execute(f"INSERT INTO {FTS_TABLE} (rowid, title, body) VALUES (%s, %s, %s)",  # noqa: S608  # nosec B608
                        [entry.pk, " ".join(stems(entry.title)), " ".join(stems(entry.body))])
 
 
-def write_entries(entries) -> None:
-    """Bulk version of `write_entry` (the benchmark and the rebuild command)."""
+def write_entries(entries, *, perimeter: bool = True) -> None:
+    """Bulk version of `write_entry` (the benchmark and the rebuild command). `perimeter=False`:
+    the text only (a migration written before the perimeter columns existed)."""
     entries = list(entries)
     if not entries:
         return
+    rows = SearchEntry.objects.filter(pk__in=[e.pk for e in entries])
     if backend() == "postgresql":
-        SearchEntry.objects.filter(pk__in=[e.pk for e in entries]).update(
-            vector=SearchVector("title", weight="A", config=CONFIG) + SearchVector("body", weight="B", config=CONFIG))
+        columns = perimeter_of_ticket() if perimeter else {}
+        rows.update(vector=SearchVector("title", weight="A", config=CONFIG) + SearchVector("body", weight="B", config=CONFIG),
+                    **columns)
         return
+    if perimeter:
+        sync_perimeter(rows)
     with connection.cursor() as cursor:
         cursor.executemany(f"INSERT OR REPLACE INTO {FTS_TABLE} (rowid, title, body) VALUES (%s, %s, %s)",  # noqa: S608  # nosec B608
                            [(e.pk, " ".join(stems(e.title)), " ".join(stems(e.body))) for e in entries])
@@ -70,6 +128,47 @@ def forget_entries(ids) -> None:
     if ids and backend() == "sqlite":
         with connection.cursor() as cursor:
             cursor.executemany(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [(i,) for i in ids])  # noqa: S608  # nosec B608
+
+
+def on_entries(q: Q | None) -> Q | None:
+    """`q`, a Q on Ticket (tickets.access), as the same condition on SearchEntry rows of tickets:
+    each path with a column (`TICKET_COLUMNS`) reads the column; any other condition is asked of
+    Ticket itself (`ticket_id IN (tickets where it holds)`), so the meaning never changes."""
+    if q is None:
+        return None
+    from tickets.models import Ticket
+
+    out = Q()
+    out.connector, out.negated = q.connector, q.negated
+    for child in q.children:
+        if isinstance(child, Q):
+            out.children.append(on_entries(child))
+            continue
+        if isinstance(child, tuple):
+            key, value = child
+            path, _sep, lookup = key.rpartition("__") if key.rsplit("__", 1)[-1] in _LOOKUPS else (key, "", "")
+            column = TICKET_COLUMNS.get(path) or _ALIASES.get(path)
+            if column is not None:
+                out.children.append((f"{column}__{lookup}" if lookup else column, value))
+                continue
+        out.children.append(_asked_elsewhere(child, Ticket))
+    return out
+
+
+def _asked_elsewhere(child, Ticket) -> Q:
+    """A condition without a column: through the desk or the school (small tables) when it reads
+    one of theirs, else of Ticket. A null desk/school matches an `isnull=True` path as the join did."""
+    if isinstance(child, tuple):
+        key, value = child
+        relation, _sep, rest = key.partition("__")
+        if rest and relation in ("desk", "school"):
+            model = Ticket._meta.get_field(relation).related_model
+            column = TICKET_COLUMNS[f"{relation}_id"]
+            q = Q(**{f"{column}__in": model.objects.filter(**{rest: value}).values("pk")})
+            if rest.endswith("isnull") and value is True:
+                q |= Q(**{f"{column}__isnull": True})
+            return q
+    return Q(ticket_id__in=Ticket.objects.filter(Q(child)).values("pk"))
 
 
 # --- matching ------------------------------------------------------------------------------------
@@ -84,8 +183,10 @@ def _fts_expression(q: str, prefix_last: bool) -> str | None:
     return " AND ".join(quoted)
 
 
-def matching(qs, q: str, *, prefix_last: bool = False):
-    """`qs` (SearchEntry rows) restricted to those matching `q`, best first; None if `q` has no word."""
+def matching(qs, q: str, *, prefix_last: bool = False, candidates: int | None = None):
+    """`qs` (SearchEntry rows) restricted to those matching `q`, best first; None if `q` has no word.
+    `candidates`: rank only that many of the most recent matches (PostgreSQL then walks the
+    matches in the perimeter's indexes and ranks a bounded set)."""
     if backend() == "postgresql":
         terms = query_stems(q)
         if not terms:
@@ -100,7 +201,10 @@ def matching(qs, q: str, *, prefix_last: bool = False):
             elif not raw:
                 return None
             query = SearchQuery(raw, config=CONFIG, search_type="raw")
-        return qs.filter(vector=query).annotate(rank=SearchRank(F("vector"), query)).order_by("-rank", "-pk")
+        found = qs.filter(vector=query)
+        if candidates:
+            found = SearchEntry.objects.filter(pk__in=found.order_by("-pk").values("pk")[:candidates])
+        return found.annotate(rank=SearchRank(F("vector"), query)).order_by("-rank", "-pk")
     expression = _fts_expression(q, prefix_last)
     if expression is None:
         return None
@@ -125,20 +229,18 @@ def _pg_lexeme(word: str) -> str:
 
 def entry_audience_q(user) -> Q | None:
     """The SearchEntry rows of tickets `user` reads whose audience lets them read the entry (the
-    rule of tickets.access.entries_q, written for many tickets at once). None: every entry."""
-    visible = access.visible_q(user)
+    rule of tickets.access.entries_q, written for many tickets at once, on the entries' perimeter
+    columns: `on_entries`). None: every entry."""
+    visible = on_entries(access.visible_q(user))
     if visible is None:
         return None
-    from tickets.models import Ticket
-
-    readable = Q(ticket__in=Ticket.objects.filter(visible).values("pk"))
-    chain = access.chain_q(user)
-    in_chain = Q(ticket__in=Ticket.objects.filter(chain).values("pk")) if chain is not None else Q()
+    chain = on_entries(access.chain_q(user))
+    in_chain = chain if chain is not None else Q()
     orgs = sorted(access.reader_organisations(user))
     audience = Q(visibility="public") | (Q(visibility="chain") & in_chain)
     if orgs:
         audience |= Q(visibility="organisation", organisation__in=orgs) & in_chain
-    return readable & audience
+    return Q(ticket__isnull=False) & visible & audience
 
 
 @dataclass
@@ -157,8 +259,8 @@ def search_tickets(user, q: str, *, limit: int = 20, state_in=None) -> list[Tick
     if rule is not None:
         qs = qs.filter(rule)
     if state_in:
-        qs = qs.filter(ticket__state__in=list(state_in))
-    found = matching(qs, q)
+        qs = qs.filter(ticket_state__in=list(state_in))
+    found = matching(qs, q, candidates=CANDIDATES)
     if found is None:
         return []
     order, snippets = [], {}

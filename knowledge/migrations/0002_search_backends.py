@@ -52,7 +52,7 @@ def backfill(apps, schema_editor):
         batch.append(SearchEntry(ticket_id=c.ticket_id, comment_id=c.pk, visibility=c.visibility,
                                  organisation=c.organisation, body=c.body))
     for i in range(0, len(batch), 2000):
-        write_entries(SearchEntry.objects.bulk_create(batch[i:i + 2000]))
+        write_entries(SearchEntry.objects.bulk_create(batch[i:i + 2000]), perimeter=False)
 
 
 class Migration(migrations.Migration):

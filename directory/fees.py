@@ -8,8 +8,10 @@ school list may change (Montpellier art. 6.2). Hypothesis: it gives the texts' o
 Occitanie (10 October 2022 → 1 September 2023) bills 2022-2023 only, Montpellier 2020 (→ 31 October
 2021) bills 2020-2021 only, « dernière année scolaire incluse dans la durée de la convention ».
 
-The school count is the convention's covered schools; school lists per year by avenant are not
-modelled here. The payer is the school's collectivité when it is a party, else the convention's
+The schools billed are the year's active schools (directory/enrolment.py: the base list and the
+avenants with their sent date); when a decrease was sent after 15 October, one more line keeps last
+year's count billed (art. 6.3: « un titre de perception correspondant au nombre d'écoles inscrites
+l'année scolaire précédente »). The payer is the school's collectivité when it is a party, else the convention's
 only collectivité.
 """
 
@@ -22,6 +24,7 @@ from decimal import Decimal
 
 from core import csv_export
 
+from .enrolment import year_list
 from .lifecycle import State, status_at
 from .models import Convention
 
@@ -48,23 +51,33 @@ class FeeLine:
     uai: str
     school: str
     amount: Decimal
+    count: int = 1  # schools this line bills (more than one: the art. 6.3 line)
 
 
 def fee_lines(school_year: str, conventions=None) -> list[FeeLine]:
     day = reference_day(school_year)
     qs = conventions if conventions is not None else Convention.objects.all()
-    qs = qs.filter(starts_on__lte=day, fee_per_school__gt=0).prefetch_related("collectivites", "schools__collectivite", "amendments")
+    qs = qs.filter(starts_on__lte=day, fee_per_school__gt=0).prefetch_related(
+        "collectivites", "coverage__school", "amendments__schools")
     out = []
     for convention in qs:
         if status_at(convention, day, list(convention.amendments.all())).state not in BILLED_STATES:
             continue
         parties = {c.pk: c for c in convention.collectivites.all()}
         only = next(iter(parties.values())) if len(parties) == 1 else None
-        for school in sorted(convention.schools.all(), key=lambda s: s.uai):
+        enrolled = year_list(convention, school_year)
+        payer = only
+        for school in enrolled.active:
             payer = parties.get(school.collectivite_id) or only
             out.append(FeeLine(payer.name if payer else "(collectivité non désignée)", (payer.siret if payer else "") or "",
                                convention.reference, school_year, school.uai, school.name, convention.fee_per_school))
-    return sorted(out, key=lambda line: (line.collectivite, line.convention, line.uai))
+        if enrolled.kept_billing:
+            n = enrolled.kept_billing
+            out.append(FeeLine(payer.name if payer else "(collectivité non désignée)", (payer.siret if payer else "") or "",
+                               convention.reference, school_year, "",
+                               f"Art. 6.3 : avenant transmis après le 15 octobre, {n} école{'s' if n > 1 else ''} de "
+                               f"l'année précédente facturée{'s' if n > 1 else ''}", convention.fee_per_school * n, n))
+    return sorted(out, key=lambda line: (line.collectivite, line.convention, line.uai == "", line.uai))
 
 
 HEADER = ["Collectivité", "SIRET", "Convention", "Année scolaire", "UAI", "École", "Montant (€)"]
@@ -83,5 +96,6 @@ def statement_csv(school_year: str, conventions=None) -> str:
         for r in rows:
             writer.writerow([r.collectivite, r.siret, r.convention, r.school_year, r.uai, r.school, f"{r.amount:.2f}"])
         total = sum((r.amount for r in rows), Decimal("0"))
-        writer.writerow([name, siret, "", school_year, "", f"Total : {len(rows)} école{'s' if len(rows) > 1 else ''}", f"{total:.2f}"])
+        count = sum(r.count for r in rows)
+        writer.writerow([name, siret, "", school_year, "", f"Total : {count} école{'s' if count > 1 else ''}", f"{total:.2f}"])
     return out.getvalue()

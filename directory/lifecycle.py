@@ -361,3 +361,11 @@ def timeline(convention, amendments=()) -> list[tuple[datetime.date, str]]:
     if status.state == State.ENDED:
         out.append((status.ends_on, "Fin de la convention"))
     return sorted(out, key=lambda row: row[0])
+
+
+def in_force_for(convention, school, day: datetime.date) -> bool:
+    """In force on `day` and the school enrolled and activated for that school year (a school an
+    avenant listed after 15 October is not: directory/enrolment.py). The test routing uses."""
+    from .enrolment import active_on  # enrolment reads the models, which import this module
+
+    return in_force(convention, day) and active_on(convention, school, day)

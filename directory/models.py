@@ -360,6 +360,12 @@ class ConventionAmendment(models.Model):
     new_ends_on = models.DateField(_("nouvelle fin de validité"), null=True, blank=True,
                                    help_text=_("Renouvellement ou avenant qui change la fin."))
     summary = models.TextField(_("objet et contenu"))
+    # An avenant that sets the list of enrolled schools for a school year (Montpellier 2020 art. 6.2
+    # and 8): the new list, and the communes party from that year (RPI changes); see directory/enrolment.py.
+    school_year = models.CharField(_("année scolaire de la liste des écoles"), max_length=9, blank=True,
+                                   help_text=_("Vide : la version ne change pas la liste des écoles inscrites."))
+    schools = models.ManyToManyField(School, blank=True, related_name="listed_in_amendments", verbose_name=_("écoles inscrites (nouvelle liste)"))
+    collectivites = models.ManyToManyField(Collectivite, blank=True, related_name="+", verbose_name=_("communes ajoutées (RPI)"))
     recorded_by = models.ForeignKey("User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("enregistré par"))
     recorded_at = models.DateTimeField(_("enregistré le"), auto_now_add=True)
 
@@ -413,6 +419,10 @@ class ConventionEvent(models.Model):
 class ConventionSchool(models.Model):
     convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="coverage", verbose_name=_("convention"))
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="coverage", verbose_name=_("école"))
+    # Empty: the school is on the convention's own annex (the base list); else the first avenant
+    # that listed it. Which schools are enrolled in a school year: directory/enrolment.py.
+    added_by = models.ForeignKey("ConventionAmendment", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("ajoutée par l'avenant"))
 
     class Meta:
         verbose_name = _("école couverte")

@@ -1,5 +1,7 @@
 """Writes to the directory: one function per user action, atomic."""
 
+import datetime
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -105,3 +107,80 @@ def record_amendment(actor, convention: Convention, *, kind, signed_on, summary,
         "amendment": candidate.pk, "signed_on": signed_on.isoformat(), "takes_effect_on": candidate.takes_effect_on.isoformat(),
         "new_ends_on": new_ends_on.isoformat() if new_ends_on else None})
     return candidate
+
+
+def may_record_school_lists(user, convention: Convention) -> bool:
+    """The académie records the avenants a commune sends (Montpellier art. 6.2: « transmis à
+    l'académie »): an administrator, or an agent or manager of the convention's académie (or région)."""
+    from .choices import Role
+    from .selectors import perimeter_for
+
+    if may_manage_conventions(user, convention):
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return any(g.role in (Role.AGENT, Role.MANAGER) and (
+        (g.scope == "academie" and g.scope_id == convention.academie_id)
+        or (g.scope == "region" and convention.region_id and g.scope_id == convention.region_id))
+        for g in perimeter_for(user).grants)
+
+
+@transaction.atomic
+def record_school_list(actor, convention: Convention, *, school_year, sent_on, schools, summary, collectivites=()):
+    """Record the avenant that sets the list of enrolled schools for a school year (Montpellier 2020
+    art. 6.2; art. 8: the communes joining an RPI, `collectivites`), sent to the académie on
+    `sent_on`. Its consequences (in time or after 15 October) are read by directory.enrolment. All
+    or nothing; one audit event. Raises ValidationError naming the field."""
+    from .enrolment import first_school_year, parse_school_year, window
+    from .lifecycle import AmendmentKind, status_at
+    from .models import ConventionAmendment, ConventionEvent
+
+    if not may_record_school_lists(actor, convention):
+        raise PermissionDenied(_("Seuls l'académie de la convention ou un administrateur enregistrent ses avenants."))
+    convention = Convention.objects.select_for_update().get(pk=convention.pk)
+    try:
+        year = parse_school_year(school_year)
+    except ValueError as exc:
+        raise ValidationError({"school_year": str(exc)}) from exc
+    if sent_on is None:
+        raise ValidationError({"sent_on": _("Indiquez la date de transmission de l'avenant à l'académie.")})
+    if year < first_school_year(convention):
+        raise ValidationError({"school_year": _("La convention commence en %(start)s : pas de liste pour %(year)s.")
+                               % {"start": convention.starts_on.strftime("%d/%m/%Y"), "year": school_year}})
+    start, deadline = window(school_year)
+    if sent_on > datetime.date(year + 1, 8, 31):
+        raise ValidationError({"sent_on": _("L'avenant de l'année scolaire %(year)s se transmet pendant cette année scolaire "
+                                            "(au plus tard le 15/10/%(y)s pour prendre effet).") % {"year": school_year, "y": year}})
+    if not str(summary or "").strip():
+        raise ValidationError({"summary": _("Décrivez l'objet de l'avenant (évolution de la liste des écoles, du RPI…).")})
+    amendments = list(convention.amendments.all())
+    if sent_on < convention.starts_on or status_at(convention, sent_on, amendments).state == "ended":
+        raise ValidationError({"sent_on": _("La convention n'est pas en vigueur le %(d)s.") % {"d": sent_on.strftime("%d/%m/%Y")}})
+    schools = list(schools)
+    parties = {c.pk for c in convention.collectivites.all()} | {c.pk for c in collectivites}
+    errors = [
+        _("L'école %(uai)s n'est pas une école des collectivités de la convention.") % {"uai": s.uai}
+        for s in schools if s.collectivite_id and s.collectivite_id not in parties
+    ]
+    clashes = overlapping_coverage(convention, schools)
+    errors += [_("L'école %(uai)s est déjà couverte pour %(product)s par la convention %(other)s.")
+               % {"uai": s.uai, "product": convention.product, "other": other.reference} for s, other in clashes]
+    if errors:
+        raise ValidationError({"schools": errors})
+    amendment = ConventionAmendment(
+        convention=convention, kind=AmendmentKind.AMENDMENT, signed_on=sent_on, school_year=school_year,
+        takes_effect_on=max(sent_on, start) if sent_on <= deadline else datetime.date(year + 1, 9, 1),
+        summary=summary, recorded_by=actor)
+    amendment.save()
+    amendment.schools.set(schools)
+    if collectivites:
+        amendment.collectivites.set(collectivites)
+        convention.collectivites.add(*collectivites)
+    covered = set(convention.coverage.values_list("school_id", flat=True))
+    ConventionSchool.objects.bulk_create([ConventionSchool(convention=convention, school=s, added_by=amendment)
+                                          for s in schools if s.pk not in covered])
+    ConventionEvent.objects.create(convention=convention, actor=actor, kind="amendment_school_list", payload={
+        "amendment": amendment.pk, "school_year": school_year, "sent_on": sent_on.isoformat(),
+        "in_time": sent_on <= deadline, "schools": sorted(s.uai for s in schools),
+        "collectivites": sorted(c.pk for c in collectivites)})
+    return amendment

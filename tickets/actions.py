@@ -232,7 +232,7 @@ def convention_for(school, on: date | None = None, product=None) -> Convention |
     qs = Convention.objects.filter(Q(ends_on__gte=on) | ~Q(lifecycle={}), coverage__school=school, starts_on__lte=on)
     if product is not None:
         qs = qs.filter(product=product)
-    return next((c for c in qs.order_by("-starts_on", "pk") if lifecycle.in_force(c, on)), None)
+    return next((c for c in qs.order_by("-starts_on", "pk") if lifecycle.in_force_for(c, school, on)), None)
 
 
 def outside_convention_landing(school) -> tuple[Convention | None, Desk, str]:

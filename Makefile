@@ -41,7 +41,12 @@ run: migrate
 	$(PY) manage.py seed_demo --if-empty
 	HELPDESK_BASE_URL=http://$(HOST):$(PORT) $(PY) manage.py serve --host $(HOST) --port $(PORT)
 
-test: setup browser
+# Debian's dovecot for the incoming-mail IMAP tests (tests/mailin/; SMTP is aiosmtpd, in-process).
+.PHONY: mailservers
+mailservers:
+	@scripts/install_mailservers.sh
+
+test: setup browser mailservers
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The import layers of the apps alone (docs/architecture.md); `make test` runs them too.

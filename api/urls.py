@@ -4,6 +4,7 @@ from oauth2_provider import views as oauth2_views
 
 from tickets.workflow import TRANSITIONS
 
+from . import evolutions as evolution_views
 from . import views_pilotage
 from . import auth, problems, views_pivot, views_privacy, views_sla, views_tickets, views_webhooks
 
@@ -39,6 +40,7 @@ urlpatterns = [
     path("reviews/", views_pilotage.ReviewListView.as_view(), name="reviews"),
     path("reviews/<int:pk>/", views_pilotage.ReviewDetailView.as_view(), name="review"),
     path("reviews/<int:pk>/actions/<int:action_pk>/", views_pilotage.ReviewActionView.as_view(), name="review-action"),
+    *evolution_views.URLS,  # demandes d'évolution (evolutions app)
     path("webhooks/", views_webhooks.WebhookListView.as_view(), name="webhooks"),
     path("webhooks/<int:pk>/", views_webhooks.WebhookDetailView.as_view(), name="webhook"),
     path("webhooks/<int:pk>/rotate-secret/", views_webhooks.WebhookRotateSecretView.as_view(), name="webhook-rotate"),

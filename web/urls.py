@@ -5,6 +5,7 @@ from django.urls import include, path, reverse_lazy
 from .views import attachments, board, dashboard, general, knowledge, notifications, outages, requester, ticket
 from .views import annual_report as annual_report_views
 from .views import charter as charter_views
+from .views import evolutions as evolution_views
 from .views import macros as macro_views
 from .views import pilotage as pilotage_views
 from .views import satisfaction as satisfaction_views
@@ -61,6 +62,7 @@ urlpatterns = [
     path("etat/flux.atom", status_views.status_feed, name="status_feed"),
     path("etat/etat.json", status_views.status_json, name="status_json"),
     path("etat/interruptions/<int:pk>/je-suis-concerne/", status_views.join, name="status_join"),
+    *evolution_views.URLS,  # demandes d'évolution (evolutions app)
 ]
 
 # Password reset by e-mail: Django's views, French URLs, names without namespace (Django's own).

@@ -50,6 +50,10 @@ REVIEW_OBJECT = {"web:pilotage_review", "web:pilotage_action", "web:pilotage_dec
 # A collectivité's communication under the Grand Est charter, by pk (999999 exists for no one: 404,
 # journaled); who reads and acts on one is tested in tests/charter/.
 CHARTER_OBJECT = {"web:charter_detail", "web:charter_action"}
+# An evolution request by pk (999999 exists for no one: 404, journaled); who reads and acts on one is
+# tested in tests/evolutions/.
+REVIEW_OBJECT |= {"web:evolution", "web:evolution_support", "web:evolution_action", "web:evolution_link", "api:evolution",
+                  "api:evolution-transition-deliver"}
 # Signed-in people only; the page shows what their perimeter holds (selectors are tested elsewhere).
 AUTHENTICATED = {
     "api:privacy-requests",
@@ -65,6 +69,7 @@ AUTHENTICATED = {
     "web:kb_helped", "web:kb_join", "web:kb_search",
     "web:charter_list", "web:charter_submit",  # the charter's register of one's perimeter; submitting: collectivité agents, else 403 (tests/charter/)
     "web:status_join",  # follow an outage touching one's school, else 404 (tests/pilotage/test_followers.py)
+    "web:evolutions", "web:evolution_new", "api:evolutions",  # the evolution requests one reads; proposing: people of a school's perimeter, else 403 (tests/evolutions/)
 }
 # Signed-in and one of these roles (others: 403).
 ROLE_GATED = {
@@ -80,6 +85,7 @@ ROLE_GATED = {
 POST_ONLY = {"web:status_join", "web:pilotage_action", "web:pilotage_declare_outage", "web:pilotage_declare_ticket", "web:kb_status", "web:kb_helped", "web:kb_join", "web:kb_from_ticket", "web:notifications_read", "web:ticket_message", "web:ticket_action", "web:outage_close", "logout", "api:ticket-attachments"}
 POST_ONLY |= {"web:ticket_rate", "web:ticket_macro"}  # the rating and the canned answers
 POST_ONLY |= {"web:charter_action"}  # a step of a charter communication
+POST_ONLY |= {"web:evolution_support", "web:evolution_action", "web:evolution_link", "api:evolution-transition-deliver"}  # evolution requests
 AUTHENTICATED |= {"web:board_bulk"}  # bulk actions on one's desk's board (404 outside it; each ticket through its service)
 POST_ONLY |= {"web:board_bulk"}
 

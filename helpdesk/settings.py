@@ -409,6 +409,10 @@ HELPDESK = {
     "BASE_URL": ENV.get("HELPDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
     # Days after resolution during which the requester may reopen a ticket.
     "REOPEN_DAYS": int(ENV.get("HELPDESK_REOPEN_DAYS", "15")),
+    # A requester gets at most one e-mail per ticket per this many seconds, summing up what happened
+    # (0: one per event). Agents who chose a digest get it at these local hours.
+    "REQUESTER_MAIL_BATCH_SECONDS": int(ENV.get("HELPDESK_REQUESTER_MAIL_BATCH_SECONDS", "120")),
+    "MAIL_DIGEST_HOURS": tuple(int(h) for h in ENV.get("HELPDESK_MAIL_DIGEST_HOURS", "8,12,17").split(",")),
     # Days after which a resolved ticket is closed automatically.
     "AUTO_CLOSE_DAYS": int(ENV.get("HELPDESK_AUTO_CLOSE_DAYS", "7")),
     "ATTACHMENT_MAX_BYTES": int(ENV.get("HELPDESK_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))),

@@ -25,6 +25,8 @@ def pytest_configure(config):
 
     # Argon2 is deliberately slow; the suite creates many accounts.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # One mail per event, as the tests count them; tests/tickets/test_mail_batches.py turns batching on.
+    settings.HELPDESK["REQUESTER_MAIL_BATCH_SECONDS"] = 0
 
 
 @pytest.fixture(autouse=True)

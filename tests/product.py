@@ -48,7 +48,9 @@ class Product:
     def env(self) -> dict:
         env = {k: v for k, v in os.environ.items() if k not in _DROPPED}
         env.update(HELPDESK_DATA_DIR=str(self.data_dir), HELPDESK_BASE_URL=self.url, PYTHONUNBUFFERED="1",
-                   DJANGO_SETTINGS_MODULE="helpdesk.settings")
+                   DJANGO_SETTINGS_MODULE="helpdesk.settings",
+                   # The requester's mails are batched as in production, over a window the journeys wait for.
+                   HELPDESK_REQUESTER_MAIL_BATCH_SECONDS="4")
         return env
 
     def manage(self, *args: str, timeout: float = 300) -> str:

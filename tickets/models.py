@@ -355,12 +355,15 @@ class OutboxMessage(models.Model):
     last_error = models.TextField(_("dernière erreur"), blank=True)
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    # E-mails of one batch (a requester's news on one ticket, an agent's digest) go as one mail.
+    batch = models.CharField(_("envoi groupé"), max_length=80, blank=True)
 
     class Meta:
         verbose_name = _("message à envoyer")
         verbose_name_plural = _("messages à envoyer")
         ordering = ["id"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx"),
+                   models.Index(fields=["batch", "status"], name="outbox_batch_idx", condition=~models.Q(batch=""))]
 
     @property
     def kind(self) -> str:
@@ -483,3 +486,30 @@ class Macro(models.Model):
         from .macros import check_macro
 
         check_macro(self)
+
+
+class MailPreference(models.Model):
+    """How a person wants the product's e-mails: their language, and for each desk they work at,
+    immediately, in a digest or not at all (in-app notifications stay)."""
+
+    class Mode(models.TextChoices):
+        IMMEDIATE = "immediate", _("Un courriel par événement")
+        DIGEST = "digest", _("Un résumé groupé")
+        NONE = "none", _("Aucun courriel")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mail_preferences", verbose_name=_("personne"))
+    # None: the person's own settings (their mails' language); a desk: how its notifications come.
+    desk = models.ForeignKey("directory.Desk", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("guichet"))
+    language = models.CharField(_("langue des courriels"), max_length=8, choices=settings.LANGUAGES, default="fr")
+    mode = models.CharField(_("envoi"), max_length=10, choices=Mode.choices, default=Mode.IMMEDIATE)
+
+    class Meta:
+        verbose_name = _("préférence de courriel")
+        verbose_name_plural = _("préférences de courriel")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "desk"], name="mail_preference_once_per_desk"),
+            models.UniqueConstraint(fields=["user"], condition=models.Q(desk=None), name="mail_preference_once_per_person"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.desk or _('langue')} : {self.get_mode_display() if self.desk_id else self.language}"

@@ -25,7 +25,7 @@ from directory.choices import Role
 from directory.models import Membership
 from directory.selectors import people_covering
 
-from . import events
+from . import events, mail_preferences
 from .access import readers_among
 from .events import Audience
 from .models import QUALIFICATION_FIELDS, EventKind, Notification, OutboxMessage, Ticket, TicketEvent
@@ -136,24 +136,63 @@ def _desk_recipients(desk_id) -> tuple[list[int], list[str]]:
     return [m[0] for m in members], [m[1] for m in members if m[1]]
 
 
+def _desk_mail_rows(ticket: Ticket, event: TicketEvent, name: str, user_ids: set[int], text: str, body: str) -> list[OutboxMessage]:
+    """The desk's news for its agents, one mail each as they chose for this desk: now, in their next
+    digest, or none; each with its one-click unsubscribe link (the in-app line stays)."""
+    modes = mail_preferences.modes_at(ticket.desk_id, user_ids)
+    emails = dict(get_user_model().objects.filter(pk__in=sorted(user_ids)).exclude(email="").values_list("pk", "email"))
+    rows = []
+    for uid in sorted(emails):
+        mode = modes[uid]
+        if mode == mail_preferences.Mode.NONE:
+            continue
+        payload = {"to": [emails[uid]], "subject": text[:200], "body": body, "line": text[:300],
+                   "unsubscribe": {"user": uid, "desk": ticket.desk_id}}
+        row = OutboxMessage(channel=Channel.EMAIL, event_name=name, ticket=ticket, event=event, payload=payload)
+        if mode == mail_preferences.Mode.DIGEST:
+            row.batch, row.next_attempt_at = f"digest:{uid}", mail_preferences.next_digest_at()
+            payload["digest"] = True
+        rows.append(row)
+    return rows
+
+
+def _requester_mail_row(ticket: Ticket, event: TicketEvent, name: str, addresses: set[str], text: str, body: str, parts: dict) -> OutboxMessage:
+    """The requester's mail; within the batch window it joins the one still waiting for this ticket,
+    so that a burst of events (taken, answered, resolved) makes one message."""
+    row = OutboxMessage(channel=Channel.EMAIL, event_name=name, ticket=ticket, event=event,
+                        payload={"to": sorted(addresses), "subject": text[:200], "body": body, **parts})
+    seconds = mail_preferences.requester_batch_seconds()
+    if seconds > 0:
+        row.batch = f"requester:{ticket.pk}"
+        waiting = (OutboxMessage.objects.filter(batch=row.batch, status=Status.PENDING)
+                   .order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first())
+        row.next_attempt_at = waiting or timezone.now() + timedelta(seconds=seconds)
+        _kick_at(row.next_attempt_at)
+    return row
+
+
 def base_url() -> str:
     """The web UI's absolute address (settings.HELPDESK["BASE_URL"], env HELPDESK_BASE_URL)."""
     return str(settings.HELPDESK["BASE_URL"]).rstrip("/")
 
 
-def ticket_url(ticket_or_reference) -> str:
-    """Absolute address of the ticket's page, for e-mails (no request, hence no script prefix)."""
+def web_url(name: str, *args) -> str:
+    """Absolute address of a page of the web UI, for e-mails (no request, hence no script prefix)."""
     from django.urls import NoReverseMatch, get_script_prefix, reverse
 
-    reference = getattr(ticket_or_reference, "reference", ticket_or_reference)
     try:
-        path = reverse("web:ticket", args=[reference])
+        path = reverse(name, args=args)
     except NoReverseMatch:  # a URLconf without the web UI (the API's own tests): the project's
-        path = reverse("web:ticket", args=[reference], urlconf="helpdesk.urls")
+        path = reverse(name, args=args, urlconf="helpdesk.urls")
     prefix = get_script_prefix()
     if prefix != "/" and path.startswith(prefix):
         path = "/" + path[len(prefix):]  # BASE_URL already carries the prefix the site is served under
     return base_url() + path
+
+
+def ticket_url(ticket_or_reference) -> str:
+    """Absolute address of the ticket's page."""
+    return web_url("web:ticket", getattr(ticket_or_reference, "reference", ticket_or_reference))
 
 
 def _requester_text(ticket: Ticket, event: TicketEvent) -> tuple[str, str] | None:
@@ -191,6 +230,19 @@ def _requester_text(ticket: Ticket, event: TicketEvent) -> tuple[str, str] | Non
             detail = _("Motif : %(reason)s") % {"reason": p.get("reason", "")}
         return _("Votre demande %(ref)s a été annulée.") % {"ref": ref}, detail
     return None
+
+
+def _requester_body(ticket: Ticket, news: list[tuple[str, str]], url: str) -> str:
+    """The requester's mail: greeting, what happened (one or several news), the link, signature."""
+    if len(news) == 1:
+        (lead, detail), = news
+        said = [lead, f"« {ticket.title} »", detail.strip()]
+    else:
+        said = [_("Du nouveau sur votre demande %(ref)s « %(title)s » :") % {"ref": ticket.reference, "title": ticket.title}]
+        said += ["\n".join(part for part in (f"• {lead}", detail.strip()) if part) for lead, detail in news]
+    return "\n\n".join(part for part in (
+        _("Bonjour,"), *said, _("Suivre votre demande : %(url)s") % {"url": url}, _("— L'assistance ENT"),
+    ) if part)
 
 
 def _desk_text(ticket: Ticket, event: TicketEvent) -> str:
@@ -262,7 +314,7 @@ def _enqueue(ticket: Ticket, event: TicketEvent, actor=None) -> list[OutboxMessa
     if entry.webhook:
         rows.append(OutboxMessage(channel=Channel.WEBHOOK, event_name=name, ticket=ticket, event=event,
                                   payload=webhook_payload(ticket, event, entry.webhook, actor_id)))
-    for audience, (user_ids, addresses, text, body) in _audiences(ticket, event, entry, actor_id).items():
+    for audience, (user_ids, addresses, text, body, *parts) in _audiences(ticket, event, entry, actor_id).items():
         user_ids.discard(None)
         if audience != "requester":  # the requester always reads their ticket; others only if the rule says so
             user_ids, addresses = _readers_only(ticket, user_ids, addresses, event)
@@ -272,7 +324,11 @@ def _enqueue(ticket: Ticket, event: TicketEvent, actor=None) -> list[OutboxMessa
                 payload={"user_ids": sorted(user_ids), "verb": event.kind, "message": text[:300]},
             ))
         addresses.discard("")
-        if addresses:
+        if audience == "requester" and addresses:
+            rows.append(_requester_mail_row(ticket, event, name, addresses, text, body, *parts))
+        elif audience == "desk" and not ticket.desk.email:  # the agents' own mailboxes: as each chose
+            rows.extend(_desk_mail_rows(ticket, event, name, user_ids, text, body))
+        elif addresses:
             rows.append(OutboxMessage(
                 channel=Channel.EMAIL, event_name=name, ticket=ticket, event=event,
                 payload={"to": sorted(addresses), "subject": text[:200], "body": body},
@@ -361,16 +417,15 @@ def _audiences(ticket: Ticket, event: TicketEvent, entry: events.Event, actor_id
         return audiences
     if (Audience.REQUESTER in told and event.public
             and (actor_id != ticket.requester_id or event.kind == EventKind.OPENED)):
-        said = _requester_text(ticket, event)
-        if said is not None:
-            lead, detail = said
-            body = "\n\n".join(part for part in (
-                _("Bonjour,"), lead, f"« {ticket.title} »", detail.strip(),
-                _("Suivre votre demande : %(url)s") % {"url": url},
-                _("— L'assistance ENT"),
-            ) if part)
-            audiences["requester"] = ({ticket.requester_id}, {ticket.requester.email} if ticket.requester.email else set(),
-                                      f"[{ticket.reference}] {lead}", body)
+        language = mail_preferences.languages_of({ticket.requester_id})[ticket.requester_id]
+        with translation.override(language):  # the requester's mails in the language they chose
+            said = _requester_text(ticket, event)
+            if said is not None:
+                lead, detail = said
+                body = _requester_body(ticket, [(lead, detail)], url)
+                audiences["requester"] = (
+                    {ticket.requester_id}, {ticket.requester.email} if ticket.requester.email else set(),
+                    f"[{ticket.reference}] {lead}", body, {"lead": lead, "detail": detail, "language": language})
     extra = event.payload.get("body") or event.payload.get("reason") or event.payload.get("summary") or ""
     facts = _("État : %(state)s · niveau %(level)s · guichet %(desk)s") % {
         "state": ticket.get_state_display(), "level": ticket.level, "desk": ticket.desk.name if ticket.desk_id else "—"}
@@ -471,6 +526,21 @@ def publish(name: str, data: dict) -> OutboxMessage:
     return row
 
 
+def _kick_at(when) -> None:
+    """After commit, ask the worker to deliver at `when` (a batched mail's time); the periodic retry
+    delivers it anyway if the broker is down."""
+
+    def kick():
+        try:
+            from .tasks import deliver_outbox
+
+            deliver_outbox.schedule(eta=when + timedelta(seconds=1))
+        except Exception:
+            logger.exception("Could not schedule a batched mail's delivery")
+
+    transaction.on_commit(kick)
+
+
 def schedule_delivery() -> None:
     """After commit, ask the worker to deliver. Nothing runs if the transaction rolls back."""
 
@@ -564,9 +634,12 @@ def mail_headers(message: OutboxMessage) -> dict:
     answer it), plus the thread of its ticket."""
     headers = {"Message-ID": message_id(message), "Auto-Submitted": "auto-generated",
                "X-Auto-Response-Suppress": "All"}
-    if message.ticket_id:
+    if message.ticket_id and not message.payload.get("digest"):
         root = thread_id(message.ticket)
         headers.update({"In-Reply-To": root, "References": root})
+    if unsubscribe := message.payload.get("unsubscribe"):  # optional mails: one-click unsubscribe (RFC 8058)
+        headers.update({"List-Unsubscribe": f"<{unsubscribe_url(unsubscribe['user'], unsubscribe['desk'])}>",
+                        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
     return headers
 
 
@@ -578,22 +651,65 @@ def mail_subject(message: OutboxMessage) -> str:
     return subject[:250]
 
 
-def mail_html(body: str) -> str:
+def mail_html(body: str, language: str | None = None) -> str:
     """The HTML part: the same text, escaped, links made clickable — nothing the text part lacks."""
     from django.template.loader import render_to_string
 
-    # Plain text to the template: its urlize and linebreaksbr filters escape it before adding markup.
-    return render_to_string("tickets/email.html", {"paragraphs": [p for p in body.split("\n\n") if p.strip()]})
+    language = language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        # Plain text to the template: its urlize and linebreaksbr filters escape it before adding markup.
+        return render_to_string("tickets/email.html", {"paragraphs": [p for p in body.split("\n\n") if p.strip()],
+                                                       "LANGUAGE_CODE": language})
 
 
-def _mark_handed_over(message: OutboxMessage) -> None:
+def _mark_handed_over(message: OutboxMessage, batch=()) -> None:
     # Committed at once, before the row's other bookkeeping: a worker killed after this point leaves a
     # row that the retry marks sent without mailing again. Killed between the server's acceptance and
     # this line, the mail goes twice (same Message-ID): at-least-once, see docs/deploy.md.
-    payload = {**message.payload, HANDED_OVER: timezone.now().isoformat()}
+    now = timezone.now()
+    payload = {**message.payload, HANDED_OVER: now.isoformat()}
     with transaction.atomic():
         OutboxMessage.objects.filter(pk=message.pk).update(payload=payload)
+        OutboxMessage.objects.filter(pk__in=[m.pk for m in batch]).update(
+            status=Status.SENT, sent_at=now, locked_until=None, last_error=f"Envoyé dans le courriel n° {message.pk}")
     message.payload = payload
+
+
+def _claim_batch(message: OutboxMessage) -> list[OutboxMessage]:
+    """The other due mails of the message's batch, claimed (leased) so that no other worker sends
+    them too; they go in this message's mail."""
+    if not message.batch:
+        return []
+    now = timezone.now()
+    others = OutboxMessage.objects.filter(_due(now), batch=message.batch, channel=Channel.EMAIL).exclude(pk=message.pk)
+    ids = list(others.values_list("pk", flat=True))
+    if not ids:
+        return []
+    OutboxMessage.objects.filter(_due(now), pk__in=ids).update(locked_until=now + LEASE)
+    return list(OutboxMessage.objects.filter(pk__in=ids, locked_until=now + LEASE).select_related("ticket").order_by("pk"))
+
+
+def _batched(message: OutboxMessage, batch: list[OutboxMessage]) -> dict:
+    """Subject and body of one mail for a whole batch, in the reader's language."""
+    rows = [message, *batch]
+    rows.sort(key=lambda m: m.pk)
+    p = message.payload
+    with translation.override(p.get("language") or settings.LANGUAGE_CODE):
+        if p.get("digest"):
+            lines = [f"• {m.payload.get('line') or m.payload['subject']}\n  {ticket_url(m.ticket)}" for m in rows if m.ticket_id]
+            return {"subject": _("Résumé : %(count)s notifications de vos guichets") % {"count": len(rows)},
+                    "body": "\n\n".join([_("Bonjour,"), _("Voici ce qui est arrivé à vos guichets depuis le dernier résumé :"),
+                                          *lines, _("Choisir comment recevoir ces courriels : %(url)s") % {"url": preferences_url()}])}
+        news = [(m.payload.get("lead", m.payload["subject"]), m.payload.get("detail", "")) for m in rows]
+        return {"subject": rows[-1].payload["subject"], "body": _requester_body(message.ticket, news, ticket_url(message.ticket))}
+
+
+def preferences_url() -> str:
+    return web_url("web:mail_preferences")
+
+
+def unsubscribe_url(user_id: int, desk_id: int) -> str:
+    return web_url("web:mail_unsubscribe", mail_preferences.unsubscribe_token(user_id, desk_id))
 
 
 def send_email(message: OutboxMessage) -> None:
@@ -605,22 +721,29 @@ def send_email(message: OutboxMessage) -> None:
     if p.get(HANDED_OVER):
         logger.info("Outbox mail %s was handed to the mail server at %s: not sent again", message.pk, p[HANDED_OVER])
         return
+    batch = _claim_batch(message)
+    if batch:
+        p = {**p, **_batched(message, batch)}
     body = p["body"]
-    if message.ticket_id and not p.get("external"):  # an external support has no account to open it
+    if message.ticket_id and not p.get("external") and not p.get("digest"):  # an external support has no account to open it
         url = ticket_url(message.ticket)
         if url not in body:
             with translation.override(settings.LANGUAGE_CODE):
                 body = f"{body}\n\n" + _("Ouvrir le ticket : %(url)s") % {"url": url}
-    mail = EmailMultiAlternatives(mail_subject(message), body, settings.DEFAULT_FROM_EMAIL, p["to"],
-                                  headers=mail_headers(message))
-    mail.attach_alternative(mail_html(body), "text/html")
+    subject = p["subject"] if p.get("digest") else mail_subject(message)
+    mail = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, p["to"], headers=mail_headers(message))
+    mail.attach_alternative(mail_html(body, p.get("language")), "text/html")
     # Our own connection: the row is marked as soon as the server accepted the mail, before QUIT,
     # whose failure then no longer counts as a failed delivery (which would mail it again).
     connection = get_connection(fail_silently=False)
-    connection.open()
     try:
+        connection.open()
         connection.send_messages([mail])
-        _mark_handed_over(message)
+    except Exception:
+        OutboxMessage.objects.filter(pk__in=[m.pk for m in batch]).update(locked_until=None)  # back in their batch
+        raise
+    try:
+        _mark_handed_over(message, batch)
     finally:
         try:
             connection.close()

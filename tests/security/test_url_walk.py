@@ -19,6 +19,7 @@ from tickets.permissions import can_view
 # Open to anyone (sign-in, password reset, legal pages, health, OAuth token endpoints).
 PUBLIC = {
     "home", "healthz", "login", "logout", "set_language", "password_reset", "password_reset_done",
+    "web:mail_unsubscribe",  # the signed one-click unsubscribe link of optional mails (tests/tickets/test_mail_batches.py)
     "web:satisfaction_link",  # the signed rating link of the resolution e-mail: the token is the credential (tests/tickets/test_satisfaction.py)
     "password_reset_confirm", "password_reset_complete", "web:legal", "web:accessibility",
     "api:token", "api:revoke-token", "api:schema", "api:docs", "api:alertmanager",
@@ -62,7 +63,7 @@ AUTHENTICATED = {
     "web:outage_close", "api:tickets", "api:pivot-tickets", "api:outages", "api:outage-close",
     "api:availability", "api:webhooks", "api:webhook", "api:webhook-rotate", "api:webhook-deliveries",
     "privacy:my_data", "privacy:my_data_json",
-    "web:notifications", "web:notification_open", "web:notifications_read",  # one's own only (tests/web/test_notifications.py)
+    "web:notifications", "web:notification_open", "web:notifications_read", "web:mail_preferences",  # one's own only (tests/web/test_notifications.py)
     # Help articles by audience and owner organisation, the agents' search, the report form's
     # suggestions and "joining" a ticket: each reader's own (tests/knowledge/).
     "web:kb_home", "web:kb_article", "web:kb_new", "web:kb_edit", "web:kb_status", "web:kb_suggestions",

@@ -210,7 +210,10 @@ def matching(qs, q: str, *, prefix_last: bool = False, candidates: int | None = 
         return None
     ranked = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",  # noqa: S608  # nosec B608
                     [expression])
-    return qs.filter(pk__in=ranked).order_by("-pk")
+    found = qs.filter(pk__in=ranked)
+    if candidates:
+        found = SearchEntry.objects.filter(pk__in=found.order_by("-pk").values("pk")[:candidates])
+    return found.order_by("-pk")
 
 
 def _typed_words(q: str) -> list[str]:

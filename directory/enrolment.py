@@ -171,3 +171,26 @@ def active_on(convention, school, day: datetime.date) -> bool:
     if parse_school_year(year) < first_school_year(convention):
         return True
     return any(s.pk == school.pk for s in year_list(convention, year).active)
+
+
+def has_school_lists(convention) -> bool:
+    """Conventions billed per school (Montpellier 2020, Occitanie 2022) enrol their schools per year."""
+    return bool(convention.fee_per_school and convention.fee_per_school > 0)
+
+
+def deadlines(convention, day: datetime.date, amendments=None) -> list:
+    """`lifecycle.next_deadlines`, and for a convention billed per school the next avenant window
+    (« entre le 1er septembre et le 15 octobre »), while the convention is in force on its last day."""
+    from .lifecycle import IN_FORCE_STATES, Deadline, next_deadlines, status_at
+
+    amendments = list(convention.amendments.all()) if amendments is None else amendments
+    out = list(next_deadlines(convention, day, amendments))
+    if has_school_lists(convention):
+        first = day.year if day <= datetime.date(day.year, 10, 15) else day.year + 1
+        label = f"{first}-{first + 1}"
+        opens, closes = window(label)
+        if status_at(convention, closes, amendments).state in IN_FORCE_STATES:
+            if day < opens:
+                out.append(Deadline("amendment_window_opens", f"Avenant {label} (liste des écoles) : ouverture de la transmission", opens))
+            out.append(Deadline("amendment_window", f"Avenant {label} (liste des écoles) : transmission au plus tard", closes))
+    return sorted(out, key=lambda d: d.on)

@@ -220,3 +220,46 @@ def people_covering(school, role) -> set[int]:
     if school.academie.region_id:
         q |= Q(region_id=school.academie.region_id)
     return set(Membership.objects.filter(q, role=role).values_list("user_id", flat=True).distinct())
+
+
+# --- conventions (the conventions page: web/views/conventions.py) -------------------------------
+
+CONVENTION_ROLES = (Role.AGENT, Role.MANAGER)
+
+
+def conventions_q(user) -> Q | None:
+    """The conventions a person reads on the conventions page: an administrator all; an agent or
+    manager those of their académie (or région académique, or an académie of it), of their
+    collectivité, or covering a school of their circonscription. None: no convention at all."""
+    perimeter = perimeter_for(user)
+    if perimeter.everything:
+        return Q()
+    parts = []
+    for g in perimeter.grants:
+        if g.role not in CONVENTION_ROLES:
+            continue
+        if g.scope == "academie":
+            parts.append(Q(academie_id=g.scope_id))
+        elif g.scope == "region":
+            parts.append(Q(region_id=g.scope_id) | Q(academie__region_id=g.scope_id))
+        elif g.scope == "collectivite":
+            parts.append(Q(collectivites__id=g.scope_id))
+        elif g.scope == "circonscription":
+            parts.append(Q(coverage__school__circonscription_id=g.scope_id))
+    return reduce(operator.or_, parts) if parts else None
+
+
+def may_read_conventions(user) -> bool:
+    return conventions_q(user) is not None
+
+
+def conventions_for(user):
+    from .models import Convention
+
+    q = conventions_q(user)
+    if q is None:
+        return Convention.objects.none()
+    qs = Convention.objects.all()
+    if q != Q():
+        qs = qs.filter(pk__in=Convention.objects.filter(q).values("pk"))
+    return qs

@@ -1,7 +1,7 @@
 from django.conf import settings
 
 from directory.choices import Role
-from directory.selectors import perimeter_for
+from directory.selectors import may_read_conventions, perimeter_for
 from tickets.opening import may_open_somewhere
 
 
@@ -33,6 +33,8 @@ def ui(request):
                 (g.role == Role.AGENT and g.scope == "collectivite") or g.is_school_contact
                 or (g.scope in ("academie", "region") and g.role in (Role.AGENT, Role.MANAGER))
                 for g in (perimeter.grants if perimeter else ())),
+            # The conventions page: académies' and collectivités' agents and managers (directory.selectors).
+            "conventions": bool(user and user.is_authenticated and may_read_conventions(user)),
             "admin": bool(user and user.is_authenticated and user.is_staff),
         },
     }

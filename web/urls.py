@@ -5,6 +5,7 @@ from django.urls import include, path, reverse_lazy
 from .views import attachments, board, dashboard, general, knowledge, notifications, outages, requester, ticket
 from .views import annual_report as annual_report_views
 from .views import charter as charter_views
+from .views import conventions as convention_views
 from .views import evolutions as evolution_views
 from .views import macros as macro_views
 from .views import pilotage as pilotage_views
@@ -56,6 +57,11 @@ urlpatterns = [
     path("charte/nouvelle/", charter_views.submit, name="charter_submit"),
     path("charte/<int:pk>/", charter_views.detail, name="charter_detail"),
     path("charte/<int:pk>/<str:action>/", charter_views.action, name="charter_action"),
+    path("conventions/", convention_views.conventions, name="conventions"),
+    path("conventions/<int:pk>/", convention_views.detail, name="convention_detail"),
+    path("conventions/<int:pk>/avenant/", convention_views.import_annex_view, name="convention_import"),
+    path("conventions/<int:pk>/participations.csv", convention_views.fees_csv, name="convention_fees_csv"),
+    path("conventions/<int:pk>/participations.pdf", convention_views.fees_pdf, name="convention_fees_pdf"),
     path("pilotage/revues/", pilotage_views.reviews, name="pilotage_reviews"),
     path("pilotage/revues/<int:pk>/", pilotage_views.review, name="pilotage_review"),
     path("pilotage/actions/<int:pk>/", pilotage_views.action_update, name="pilotage_action"),

@@ -51,6 +51,8 @@ REVIEW_OBJECT = {"web:pilotage_review", "web:pilotage_action", "web:pilotage_dec
 # A collectivité's communication under the Grand Est charter, by pk (999999 exists for no one: 404,
 # journaled); who reads and acts on one is tested in tests/charter/.
 CHARTER_OBJECT = {"web:charter_detail", "web:charter_action"}
+# A convention by pk (999999 exists for no one: 404, journaled); who reads one: tests/web/test_conventions.py.
+CHARTER_OBJECT |= {"web:convention_detail", "web:convention_import", "web:convention_fees_csv", "web:convention_fees_pdf"}
 # An evolution request by pk (999999 exists for no one: 404, journaled); who reads and acts on one is
 # tested in tests/evolutions/.
 REVIEW_OBJECT |= {"web:evolution", "web:evolution_support", "web:evolution_action", "web:evolution_link", "api:evolution",
@@ -68,6 +70,7 @@ AUTHENTICATED = {
     # suggestions and "joining" a ticket: each reader's own (tests/knowledge/).
     "web:kb_home", "web:kb_article", "web:kb_new", "web:kb_edit", "web:kb_status", "web:kb_suggestions",
     "web:kb_helped", "web:kb_join", "web:kb_search",
+    "web:conventions",  # the conventions of one's perimeter; others 403 (tests/web/test_conventions.py)
     "web:charter_list", "web:charter_submit",  # the charter's register of one's perimeter; submitting: collectivité agents, else 403 (tests/charter/)
     "web:status_join",  # follow an outage touching one's school, else 404 (tests/pilotage/test_followers.py)
     "web:evolutions", "web:evolution_new", "api:evolutions",  # the evolution requests one reads; proposing: people of a school's perimeter, else 403 (tests/evolutions/)

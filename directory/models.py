@@ -526,3 +526,24 @@ class Membership(models.Model):
             return  # a platform administrator needs no organisation
         if len(targets) != 1:
             raise ValidationError(_("Une appartenance vise exactement un guichet ou une organisation."))
+
+
+class ConventionReminder(models.Model):
+    """A reminder sent before one deadline of a convention (directory/reminders.py): once per
+    convention, kind of deadline and date, whatever the number of runs."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("convention"))
+    kind = models.CharField(_("échéance"), max_length=40)
+    due_on = models.DateField(_("date de l'échéance"))
+    label = models.CharField(_("libellé"), max_length=255)
+    sent_at = models.DateTimeField(_("envoyé le"), auto_now_add=True)
+    recipients = models.JSONField(_("destinataires"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("rappel d'échéance de convention")
+        verbose_name_plural = _("rappels d'échéance de convention")
+        ordering = ["convention", "due_on"]
+        constraints = [models.UniqueConstraint(fields=["convention", "kind", "due_on"], name="convention_reminder_once")]
+
+    def __str__(self):
+        return f"{self.convention} — {self.label} ({self.due_on:%d/%m/%Y})"

@@ -1,0 +1,64 @@
+"""Reminders before a convention's deadlines (directory/reminders.py, task directory.tasks,
+command convention_reminders): 30 days before, to the parties' contacts, once per deadline."""
+
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.core.management import CommandError, call_command
+
+from directory.choices import Role
+from directory.importers.conventions import import_convention
+from directory.models import Convention, ConventionReminder, Membership, User
+from directory.reminders import send_reminders
+
+pytestmark = pytest.mark.django_db
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "conventions"
+
+
+@pytest.fixture
+def sete():
+    """Montpellier 2020 model: 1 September 2020 → 31 October 2021 (article 3), avenant window 1 Sept – 15 Oct."""
+    import_convention(EXAMPLES / "montpellier-ent-ecole.json")
+    c = Convention.objects.get(reference="MONTPELLIER-ENT-ECOLE-SETE-2020")
+    mairie = User.objects.create_user("mairie-sete", email="mairie@example.org")
+    rectorat = User.objects.create_user("rectorat", email="rectorat@example.org")
+    teacher = User.objects.create_user("prof", email="prof@example.org")
+    Membership.objects.create(user=mairie, role=Role.AGENT, collectivite=c.collectivites.get())
+    Membership.objects.create(user=rectorat, role=Role.MANAGER, academie=c.academie)
+    Membership.objects.create(user=teacher, role=Role.REQUESTER, school=c.schools.get())
+    return c
+
+
+def test_the_avenant_window_is_reminded_once_to_both_parties(sete):
+    sent = send_reminders(date(2020, 9, 20), days=30)  # 15 October 2020 is 25 days ahead; the end (31/10/2021) is not
+    assert [(r.kind, r.due_on) for r in sent] == [("amendment_window", date(2020, 10, 15))]
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert sorted(message.bcc) == ["mairie@example.org", "rectorat@example.org"]  # not the teacher
+    assert "Avenant 2020-2021 (liste des écoles) : transmission au plus tard : 15 octobre 2020" in message.body
+    assert send_reminders(date(2020, 9, 21), days=30) == [] and len(mail.outbox) == 1  # once per deadline
+
+
+def test_end_and_next_window_command(sete):
+    out = io.StringIO()
+    call_command("convention_reminders", "--now", "2021-10-05", stdout=out)  # default 30 days
+    text = out.getvalue()
+    assert "Avenant 2021-2022 (liste des écoles) : transmission au plus tard : 15/10/2021" in text
+    assert "Fin de la convention : 31/10/2021" in text and "2 rappel(s) envoyé(s)." in text
+    assert ConventionReminder.objects.count() == 2
+    call_command("convention_reminders", "--now", "2021-10-06", stdout=io.StringIO())
+    assert ConventionReminder.objects.count() == 2 and len(mail.outbox) == 2
+    with pytest.raises(CommandError, match="--now : « demain »"):
+        call_command("convention_reminders", "--now", "demain")
+
+
+def test_periodic_task_runs_the_reminders(sete, settings, monkeypatch):
+    import time_machine
+
+    from directory.tasks import convention_reminders
+
+    with time_machine.travel(date(2020, 9, 20), tick=False):
+        assert convention_reminders.call_local() == 1

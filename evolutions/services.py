@@ -9,10 +9,11 @@ sentence saying who may; a request the person does not read raises EvolutionRequ
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
@@ -69,7 +70,7 @@ def submit(user, *, school, title: str, description: str, service: str) -> Evolu
         raise ValidationError({"school": _("École : aucune convention en vigueur ne couvre l'école %(uai)s ; "
                                            "une demande d'évolution se rattache à la convention de l'école.") % {"uai": school.uai}})
     evolution = EvolutionRequest.objects.create(
-        reference=f"tmp-{timezone.now().timestamp()}"[:20], title=title, description=description, service=service,
+        reference=f"tmp-{uuid.uuid4().hex[:16]}", title=title, description=description, service=service,
         product_id=convention.product_id, school=school, convention=convention, submitter=user)
     evolution.reference = f"EVO-{evolution.submitted_at:%Y}-{evolution.pk:05d}"
     EvolutionRequest.objects.filter(pk=evolution.pk).update(reference=evolution.reference)

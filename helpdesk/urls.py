@@ -20,6 +20,7 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("journal-des-acces/", include("journal.urls")),
     path("vie-privee/", include("privacy.urls")),
+    path("courriels-retenus/", include("mailin.urls")),
 ]
 
 handler400 = "helpdesk.views.bad_request"

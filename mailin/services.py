@@ -263,7 +263,8 @@ def _check(user, message):
 
 
 @transaction.atomic
-def accept_held(message: InboundMessage, *, actor, requester=None, beneficiary_name: str = "", school=None) -> InboundMessage:
+def accept_held(message: InboundMessage, *, actor, requester=None, beneficiary_name: str = "", beneficiary_kind: str = "",
+                school=None) -> InboundMessage:
     """Open the held message's ticket (for `requester`, an account of the school; or for a person
     without account, `beneficiary_name`, reached at the sender's address), or add it to the ticket it
     answers (as a note of the agent for the support chain). One `MailEvent`."""
@@ -293,7 +294,8 @@ def accept_held(message: InboundMessage, *, actor, requester=None, beneficiary_n
                 actor=actor, school=school, title=(message.subject or _("Demande reçue par courriel"))[:200],
                 description=parsed.text or _("(message sans texte)"), category=message.mailbox.category,
                 impact=Impact.LOW, urgency=Urgency.MEDIUM, via="email", on_behalf_of=requester,
-                beneficiary_name=beneficiary_name, contact=message.sender if beneficiary_name else "")
+                beneficiary_name=beneficiary_name, beneficiary_kind=beneficiary_kind if beneficiary_name else "",
+                contact=message.sender if beneficiary_name else "")
         except GuardFailed as exc:
             raise ValidationError({"requester": _message(exc)}) from None
         except PermissionDenied as exc:

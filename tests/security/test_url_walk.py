@@ -92,6 +92,11 @@ POST_ONLY |= {"web:charter_action"}  # a step of a charter communication
 POST_ONLY |= {"web:evolution_support", "web:evolution_action", "web:evolution_link", "api:evolution-transition-deliver"}  # evolution requests
 AUTHENTICATED |= {"web:board_bulk"}  # bulk actions on one's desk's board (404 outside it; each ticket through its service)
 POST_ONLY |= {"web:board_bulk"}
+# Incoming mail held for an agent: the list shows the held messages of one's desks (tests/mailin/test_held_page.py);
+# one by pk (999999 exists for no one: 404, journaled).
+AUTHENTICATED |= {"mailin:held"}
+REVIEW_OBJECT |= {"mailin:held_detail", "mailin:held_accept", "mailin:held_reject"}
+POST_ONLY |= {"mailin:held_accept", "mailin:held_reject"}
 
 
 def walk(patterns=None, prefix="", namespace=None):

@@ -47,7 +47,7 @@ class AnnexForm(forms.Form):
                                   help_text=_lazy("Par exemple 2021-2022."), widget=forms.TextInput(attrs=_INPUT))
     sent_on = forms.DateField(label=_lazy("Avenant transmis à l'académie le"),
                               help_text=_lazy("Entre le 1er septembre et le 15 octobre pour prendre effet cette année scolaire."),
-                              widget=forms.DateInput(attrs={"type": "date", **_INPUT}))
+                              widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", **_INPUT}))
     summary = forms.CharField(label=_lazy("Objet de l'avenant"), max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 2, **_INPUT}))
     annex = forms.FileField(label=_lazy("Annexe : liste des écoles inscrites"), required=False,

@@ -86,3 +86,13 @@ def test_list_queries_are_constant(world, bodies, school, vendor_http):
     with CaptureQueriesContext(connection) as many:
         assert len(http.get("/api/v1/evolutions/").json()["results"]) == 7
     assert len(many) == len(few)
+
+
+def test_deliver_is_idempotent_with_a_key(world, proposal, vendor_http):
+    e = advance(proposal, world.users["manager"], "instruct", "retain", "transmit")
+    http = vendor_http("ode")
+    url = f"/api/v1/evolutions/{e.pk}/transitions/deliver/"
+    first = http.post(url, {"note": "v1 (fictif)"}, format="json", HTTP_IDEMPOTENCY_KEY="evo-1")
+    again = http.post(url, {"note": "v1 (fictif)"}, format="json", HTTP_IDEMPOTENCY_KEY="evo-1")
+    assert first.status_code == again.status_code == 200 and again.json() == first.json()
+    assert [h["kind"] for h in first.json()["history"]].count("deliver") == 1

@@ -156,3 +156,20 @@ def test_history_is_append_only(proposal):
         event.save()
     with pytest.raises(TypeError):
         EvolutionEvent.objects.filter(evolution=proposal).update(note="x")
+
+
+def test_a_stale_version_is_refused(world, proposal):
+    manager = world.users["manager"]
+    services.apply(manager, proposal, "instruct", version=proposal.version)
+    with pytest.raises(ValidationError) as exc:
+        services.apply(manager, proposal, "refuse", reason="Doublon (fictif)", version=proposal.version)
+    assert "rechargez la page" in exc.value.message_dict["version"][0]
+
+
+def test_the_actor_is_not_told_of_their_own_action_and_the_bell_rings(world, proposal):
+    services.set_support(world.users["manager"], proposal, True)  # the working group's member also said "Moi aussi"
+    OutboxMessage.objects.all().delete()
+    services.apply(world.users["manager"], proposal, "instruct")
+    assert [m.payload["to"] for m in OutboxMessage.objects.filter(channel="email")] == [["enseignant@example.org"]]
+    bell = OutboxMessage.objects.get(channel="in_app")
+    assert bell.payload["user_ids"] == [world.users["enseignant"].pk] and bell.payload["link"] == f"/evolutions/{proposal.pk}/"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -113,10 +114,18 @@ def school_of(user) -> School | None:
 
 # --- mail back to the sender --------------------------------------------------------------------------
 
-def _tell_sender(parsed, mailbox, subject: str, body: str) -> None:
+REPLY_PAUSE = timedelta(hours=1)
+
+
+def _tell_sender(row, parsed, mailbox, subject: str, body: str) -> None:
     """One mail to the sender (Auto-Submitted: auto-generated, as every mail of the outbox: an
-    autoresponder does not answer it). Never to an automatic sender."""
+    autoresponder does not answer it). Never to an automatic sender, and at most one an hour to an
+    address (a robot that ignores Auto-Submitted gets no ping-pong)."""
     if not parsed.sender or parsed.kind in (mailparse.AUTO, mailparse.BOUNCE):
+        return
+    since = timezone.now() - REPLY_PAUSE
+    if (InboundMessage.objects.filter(sender=row.sender, received_at__gte=since, status__in=(Status.HELD, Status.REJECTED))
+            .exclude(pk=row.pk).exists()):
         return
     text = "\n\n".join((_("Bonjour,"), body, _("— L'assistance ENT (%(desk)s)") % {"desk": mailbox.desk.name}))
     OutboxMessage.objects.create(channel=OutboxMessage.Channel.EMAIL, event_name="mailin.reply",
@@ -166,7 +175,7 @@ def _decide(row, parsed, mailbox) -> dict:
         row.status = Status.IGNORED  # never a ticket, never an answer: no loop
         return {}
     if parsed.kind == mailparse.BAD:
-        _tell_sender(parsed, mailbox, _("Votre message n'a pas pu être lu automatiquement"), _(
+        _tell_sender(row, parsed, mailbox, _("Votre message n'a pas pu être lu automatiquement"), _(
             "Votre message « %(subject)s » n'a pas pu être traité automatiquement (%(reason)s). "
             "Il est conservé et un agent du guichet va l'examiner.") % {"subject": parsed.subject or _("sans objet"),
                                                                       "reason": parsed.reason})
@@ -188,7 +197,7 @@ def _decide(row, parsed, mailbox) -> dict:
     if user is None:
         if mailbox.unknown_sender == UnknownSender.REFUSE:
             row.status, row.reason = Status.REJECTED, _("Expéditeur inconnu de l'annuaire : message refusé (politique du guichet).")
-            _tell_sender(parsed, mailbox, _("Votre message n'a pas été enregistré"), _(
+            _tell_sender(row, parsed, mailbox, _("Votre message n'a pas été enregistré"), _(
                 "Votre adresse n'est pas connue de l'annuaire de l'assistance ENT : votre message « %(subject)s » n'a pas "
                 "ouvert de demande. Connectez-vous à l'ENT pour déposer votre demande, ou demandez au correspondant ENT de "
                 "votre école de la saisir pour vous.") % {"subject": parsed.subject or _("sans objet")})

@@ -179,3 +179,12 @@ def test_refused_attachment_is_reported_not_fatal(world, mailbox):
     assert row.status == Status.OPENED
     assert "refusées" in row.reason
     assert not row.ticket.attachments.exists()
+
+
+def test_a_sender_gets_at_most_one_answer_an_hour(world, mailbox):
+    mailbox.unknown_sender = UnknownSender.REFUSE
+    mailbox.save()
+    for _ in range(3):  # a robot that ignores Auto-Submitted and answers each of our mails
+        services.ingest(make_mail(sender="robot@example.net"), mailbox)
+    assert InboundMessage.objects.filter(sender="robot@example.net", status=Status.REJECTED).count() == 3
+    assert OutboxMessage.objects.filter(event_name="mailin.reply").count() == 1

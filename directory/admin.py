@@ -101,6 +101,7 @@ class ConventionSchoolInline(admin.TabularInline):
     model = models.ConventionSchool
     extra = 0
     autocomplete_fields = ["school"]
+    readonly_fields = ["added_by"]  # set by directory.services.record_school_list (an avenant's list)
 
 
 class ConventionAmendmentInline(admin.TabularInline):
@@ -109,7 +110,7 @@ class ConventionAmendmentInline(admin.TabularInline):
     model = models.ConventionAmendment
     extra = 0
     can_delete = False
-    fields = ["kind", "signed_on", "takes_effect_on", "new_ends_on", "summary", "recorded_by", "recorded_at"]
+    fields = ["kind", "signed_on", "takes_effect_on", "new_ends_on", "school_year", "summary", "recorded_by", "recorded_at"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -265,4 +266,18 @@ class ConventionEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.ConventionReminder)
+class ConventionReminderAdmin(admin.ModelAdmin):
+    """What the reminders sent (directory/reminders.py), read only."""
+    list_display = ["convention", "label", "due_on", "sent_at"]
+    list_select_related = ["convention"]
+    readonly_fields = ["convention", "kind", "due_on", "label", "sent_at", "recipients"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

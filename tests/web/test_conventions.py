@@ -79,3 +79,10 @@ def test_import_refused_for_a_collectivite_agent(client, world):
     response = client.post(reverse("web:convention_import", args=[c.pk]), {
         "school_year": "2026-2027", "sent_on": "2026-09-20", "summary": "x", "annex_text": "0570098X"})
     assert response.status_code == 403
+
+
+def test_admin_shows_the_avenant_lists_and_reminders(client, world):
+    client.force_login(world.users["admin"])
+    c = world.conventions["sete"]
+    assert client.get(f"/admin/directory/convention/{c.pk}/change/").status_code == 200
+    assert client.get("/admin/directory/conventionreminder/").status_code == 200

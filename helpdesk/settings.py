@@ -132,18 +132,26 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 if ENV.get("DATABASE_URL"):
-    # Under ASGI every request runs in its own thread: persistent connections would pile up, so
-    # connections are closed after each request unless DB_CONN_MAX_AGE says otherwise.
+    # Under ASGI every request runs in a thread of its own (asgiref's per-request executor): a
+    # persistent connection (CONN_MAX_AGE > 0) would be one more per request, never reused. So
+    # PostgreSQL connections come from a per-process pool (psycopg_pool, checked before each use),
+    # DB_POOL_MAX_SIZE=0 turns it off; DB_CONN_MAX_AGE only applies without the pool.
+    pool_max = int(ENV.get("DB_POOL_MAX_SIZE", "8"))
     DATABASES = {
         "default": dj_database_url.parse(
             ENV["DATABASE_URL"],
-            conn_max_age=int(ENV.get("DB_CONN_MAX_AGE", "0")),
-            conn_health_checks=True,
+            conn_max_age=0 if pool_max else int(ENV.get("DB_CONN_MAX_AGE", "0")),
+            conn_health_checks=True,  # with the pool: psycopg_pool checks a connection before lending it
         )
     }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {})
         DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 10)
+        if pool_max:
+            DATABASES["default"]["OPTIONS"]["pool"] = {
+                "min_size": min(int(ENV.get("DB_POOL_MIN_SIZE", "1")), pool_max), "max_size": pool_max,
+                "timeout": float(ENV.get("DB_POOL_TIMEOUT", "10")),
+            }
     # Named explicitly: channels' live-server test process (forked after the test database exists)
     # would otherwise derive "test_test_…" from the already-switched NAME.
     DATABASES["default"]["TEST"] = {"NAME": ENV.get("DATABASE_TEST_NAME", f"test_{DATABASES['default']['NAME']}")}

@@ -35,7 +35,7 @@ def test_list_states_and_scope(client, world):
     with CaptureQueriesContext(connection) as few:
         page = client.get(reverse("web:conventions")).content.decode()
     assert "MONTPELLIER-ENT-ECOLE-SETE-2020" in page and "Terminée" in page and "En vigueur" in page
-    assert len(few) < 25  # no query per convention
+    assert len(few) <= 10  # 7 measured, whatever the number of conventions (no query per convention)
 
 
 def test_detail_import_rejects_explained_then_accepts_and_fees(client, world):

@@ -86,3 +86,19 @@ def test_admin_shows_the_avenant_lists_and_reminders(client, world):
     c = world.conventions["sete"]
     assert client.get(f"/admin/directory/convention/{c.pk}/change/").status_code == 200
     assert client.get("/admin/directory/conventionreminder/").status_code == 200
+
+
+def test_a_school_added_after_15_october_is_shown_inactive(client, world):
+    from directory.models import School
+
+    c = world.conventions["sete"]
+    first = School.objects.get(uai="0341301E")
+    School.objects.create(uai="0341302F", name="École B (inventée)", academie=first.academie, collectivite=first.collectivite)
+    client.force_login(world.users["dsi"])
+    with time_machine.travel(date(2026, 10, 20), tick=False):
+        ok = client.post(reverse("web:convention_import", args=[c.pk]), {
+            "school_year": "2026-2027", "sent_on": "2026-10-20", "summary": "Ajout de l'école B",
+            "annex_text": "0341301E\n0341302F\n"}, follow=True)
+        text = ok.content.decode()
+    assert "après le 15 octobre (art. 6.3)" in text
+    assert "0341302F — École B (inventée) <strong>(non activée cette année" in text

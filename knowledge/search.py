@@ -40,6 +40,7 @@ from .text import query_stems, stem, stems, words
 CONFIG = "french_unaccent"
 FTS_TABLE = "knowledge_fts"
 CANDIDATES = 1000
+RECENT_WINDOW = 100_000
 
 # The ticket fields the access rule (tickets.access) reads → the SearchEntry column holding them.
 TICKET_COLUMNS = {
@@ -203,7 +204,7 @@ def matching(qs, q: str, *, prefix_last: bool = False, candidates: int | None = 
             query = SearchQuery(raw, config=CONFIG, search_type="raw")
         found = qs.filter(vector=query)
         if candidates:
-            found = SearchEntry.objects.filter(pk__in=found.order_by("-pk").values("pk")[:candidates])
+            found = SearchEntry.objects.filter(pk__in=_most_recent(found, candidates))
         return found.annotate(rank=SearchRank(F("vector"), query)).order_by("-rank", "-pk")
     expression = _fts_expression(q, prefix_last)
     if expression is None:
@@ -214,6 +215,21 @@ def matching(qs, q: str, *, prefix_last: bool = False, candidates: int | None = 
     if candidates:
         found = SearchEntry.objects.filter(pk__in=found.order_by("-pk").values("pk")[:candidates])
     return found.order_by("-pk")
+
+
+def _most_recent(found, candidates: int) -> list[int]:
+    """The ids of the `candidates` most recent entries of `found` (PostgreSQL), in two bounded
+    steps rather than one plan the planner may get wrong: first among the `RECENT_WINDOW` newest
+    entries (a backward walk of at most that many rows: common words); if fewer match, over the
+    whole index through the GIN bitmap (ordering on `id + 0` keeps the planner off the primary
+    key walk, which would read every entry for a rare word)."""
+    from django.db.models import Max
+
+    newest = SearchEntry.objects.aggregate(top=Max("pk"))["top"] or 0
+    ids = list(found.filter(pk__gt=newest - RECENT_WINDOW).order_by("-pk").values_list("pk", flat=True)[:candidates])
+    if len(ids) < candidates:
+        ids = list(found.order_by((F("pk") + 0).desc()).values_list("pk", flat=True)[:candidates])
+    return ids
 
 
 def _typed_words(q: str) -> list[str]:

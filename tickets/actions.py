@@ -250,8 +250,13 @@ def outside_convention_landing(school) -> tuple[Convention | None, Desk, str]:
         raise GuardFailed(_("Aucune convention en vigueur ne couvre l'école %(uai)s et son académie n'a pas de guichet "
                             "de niveau 1 : impossible d'orienter la demande.") % {"uai": school.uai})
     if last is not None:
-        reason = _("hors convention : la convention %(convention)s a pris fin le %(end)s ; demande reçue par %(desk)s") % {
-            "convention": last.reference, "end": date_format(last.ends_on, "SHORT_DATE_FORMAT"), "desk": desk.name}
+        if lifecycle.in_force(last, timezone.localdate()):  # in force, but the school not active this school year
+            reason = _("hors convention : l'école n'est pas active cette année scolaire au titre de la convention "
+                       "%(convention)s (liste des écoles de l'avenant) ; demande reçue par %(desk)s") % {
+                "convention": last.reference, "desk": desk.name}
+        else:
+            reason = _("hors convention : la convention %(convention)s a pris fin le %(end)s ; demande reçue par %(desk)s") % {
+                "convention": last.reference, "end": date_format(last.ends_on, "SHORT_DATE_FORMAT"), "desk": desk.name}
     else:
         reason = _("hors convention : aucune convention ne couvre l'école ; demande reçue par %(desk)s") % {"desk": desk.name}
     return last, desk, reason

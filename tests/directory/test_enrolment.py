@@ -141,3 +141,15 @@ def test_school_year_and_sent_date_checked(montpellier):
         record_school_list(admin, c, school_year="2021", sent_on=date(2021, 9, 20), schools=[first], summary="x")
     with pytest.raises(ValidationError, match="pendant cette année scolaire"):
         record_school_list(admin, c, school_year="2020-2021", sent_on=date(2021, 9, 20), schools=[first], summary="x")
+
+
+def test_a_school_inactive_this_year_is_told_so_not_that_the_convention_ended(montpellier, monkeypatch):
+    from tickets import actions
+
+    c, admin, first, second, _third = montpellier
+    record_school_list(admin, c, school_year="2021-2022", sent_on=date(2021, 10, 20), schools=[first, second],
+                       summary="Ajout de l'école B.")
+    monkeypatch.setattr(actions.timezone, "localdate", lambda *a: date(2021, 11, 15))
+    last, desk, reason = actions.outside_convention_landing(second)
+    assert last == c and desk == c.fallback_desk or desk.academie_id == second.academie_id
+    assert "n'est pas active cette année scolaire" in reason and REF in reason and "a pris fin" not in reason

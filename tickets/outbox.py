@@ -51,6 +51,16 @@ def unregister_handler(channel: str, fn) -> None:
         _handlers[channel].remove(fn)
 
 
+_reply_addresses: list = []
+
+
+def register_reply_address(fn) -> None:
+    """Add `fn(ticket) -> address or ""`: where a reply to a mail about the ticket should go (the
+    mailin app gives its desk's address with the ticket's token); the first answer wins."""
+    if fn not in _reply_addresses:
+        _reply_addresses.append(fn)
+
+
 def event_name(event: TicketEvent) -> str:
     return events.of_kind(event.kind).name
 
@@ -637,6 +647,10 @@ def mail_headers(message: OutboxMessage) -> dict:
     if message.ticket_id and not message.payload.get("digest"):
         root = thread_id(message.ticket)
         headers.update({"In-Reply-To": root, "References": root})
+        if not message.payload.get("external"):
+            reply_to = next((a for a in (fn(message.ticket) for fn in _reply_addresses) if a), "")
+            if reply_to:
+                headers["Reply-To"] = reply_to
     if unsubscribe := message.payload.get("unsubscribe"):  # optional mails: one-click unsubscribe (RFC 8058)
         headers.update({"List-Unsubscribe": f"<{unsubscribe_url(unsubscribe['user'], unsubscribe['desk'])}>",
                         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})

@@ -10,7 +10,7 @@ from email.utils import make_msgid
 import pytest
 from aiosmtpd.controller import Controller
 
-from mailin import imap
+from mailin import imap, services
 from mailin.models import DeskMailbox, InboundMessage, Status
 from tickets import outbox
 from tickets.models import Ticket
@@ -100,8 +100,10 @@ def test_mail_journey(world, dovecot, imap_mailbox, smtp, client):  # noqa: F811
     assert mail["In-Reply-To"] == thread_id(ticket)
     assert outbox.ticket_url(ticket) in mail.get_body(("plain",)).get_content()
 
+    # "Répondre" in a mail client: to the Reply-To, the desk's address with the ticket's token.
+    assert mail["Reply-To"] == services.reply_address(ticket) and "+t" in mail["Reply-To"]
     reply = EmailMessage()
-    reply["From"], reply["To"] = teacher.email, imap_mailbox.address
+    reply["From"], reply["To"] = teacher.email, mail["Reply-To"]
     reply["Subject"] = f"Re: {mail['Subject']}"
     reply["Message-ID"] = make_msgid(domain="ent.example")
     reply["In-Reply-To"] = mail["Message-ID"]

@@ -8,8 +8,8 @@ from .views import charter as charter_views
 from .views import conventions as convention_views
 from .views import evolutions as evolution_views
 from .views import macros as macro_views
-from .views import pilotage as pilotage_views
 from .views import mail_preferences as mail_preference_views
+from .views import pilotage as pilotage_views
 from .views import satisfaction as satisfaction_views
 from .views import status as status_views
 
@@ -24,9 +24,9 @@ urlpatterns = [
     path("notifications/", notifications.notifications, name="notifications"),
     path("notifications/<int:pk>/", notifications.notification_open, name="notification_open"),
     path("notifications/tout-lu/", notifications.notifications_read, name="notifications_read"),
-    path("demandes/<str:reference>/", ticket.ticket_detail, name="ticket"),
     path("notifications/courriels/", mail_preference_views.preferences, name="mail_preferences"),
     path("courriels/desinscription/<str:token>/", mail_preference_views.unsubscribe, name="mail_unsubscribe"),
+    path("demandes/<str:reference>/", ticket.ticket_detail, name="ticket"),
     path("demandes/<str:reference>/message/", ticket.ticket_message, name="ticket_message"),
     path("demandes/<str:reference>/action/<str:action>/", ticket.ticket_action, name="ticket_action"),
     path("demandes/<str:reference>/evaluation/", satisfaction_views.ticket_rate, name="ticket_rate"),

@@ -33,4 +33,4 @@ strict=""
 $PY scripts/pip_audit_summary.py "$tmp/pip-audit.json" --rc "$audit_rc" $strict
 
 echo "::: bandit"
-$PY -m bandit -q -c .bandit.yml -r api core directory helpdesk journal privacy sla tickets web
+$PY -m bandit -q -c .bandit.yml -r api charter core directory evolutions helpdesk journal knowledge mailin pilotage privacy sla tickets web

@@ -76,7 +76,7 @@ backup-check: setup
 
 # The production profile end to end: two daphne processes and a Huey worker on PostgreSQL + Redis.
 .PHONY: production-check
-production-check: setup
+production-check: setup mailservers
 	scripts/production_check.sh
 
 # Production-profile benchmarks (SQLite and PostgreSQL + Redis, two daphne processes, a Huey worker):

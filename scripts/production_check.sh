@@ -3,7 +3,9 @@
 # data, collectstatic, two daphne processes and a separate Huey worker on PostgreSQL + Redis; then
 # checks that both web processes answer, that a session opened on one is valid on the other, that
 # WhiteNoise serves hashed static files with long cache headers, and that a job queued by one
-# process is run by the worker.
+# process is run by the worker; and mail both ways: a teacher's message in a desk's IMAP mailbox
+# (Debian's dovecot, scripts/with_dovecot.sh) is polled into a ticket, and the worker's notification
+# reaches an SMTP server (aiosmtpd) on loopback.
 #
 #   scripts/production_check.sh
 set -euo pipefail
@@ -12,6 +14,9 @@ PY="${PY:-$PWD/.venv/bin/python}"
 
 if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then
     exec scripts/with_services.sh "$0" "$@"
+fi
+if [ -z "${MAILIN_IMAP_PORT:-}" ]; then
+    exec scripts/with_dovecot.sh "$0" "$@"
 fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/helpdesk-prod.XXXXXX")"
@@ -30,12 +35,18 @@ export HELPDESK_PROFILE=production HELPDESK_DATA_DIR="$WORK/data"
 export SECRET_KEY="production-check-$(date +%s%N)-not-a-real-secret"
 export ALLOWED_HOSTS="localhost,127.0.0.1"
 mkdir -p "$HELPDESK_DATA_DIR"
+free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# The relay the product sends through: an SMTP server on loopback that keeps what it receives.
+SMTP_PORT="$(free_port)"
+"$PY" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Mailbox "$WORK/smtp-received" >"$WORK/smtp.log" 2>&1 &
+PIDS+=($!)
+export EMAIL_HOST=127.0.0.1 EMAIL_PORT="$SMTP_PORT" EMAIL_USE_TLS=0
+export HELPDESK_MAILIN_IMAP_PASSWORD="$MAILIN_IMAP_PASSWORD"
 
 "$PY" manage.py migrate --noinput -v 0
 "$PY" manage.py seed_demo --force | tail -n 1
 "$PY" manage.py collectstatic --noinput -v 0
 
-free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 PORTS=("$(free_port)" "$(free_port)")
 for port in "${PORTS[@]}"; do
     .venv/bin/daphne -b 127.0.0.1 -p "$port" helpdesk.asgi:application >"$WORK/daphne-$port.log" 2>&1 &
@@ -132,5 +143,45 @@ while cache.get(f"heartbeat:{token}") is None:
         raise SystemExit("the Huey worker did not run the queued job within 30 s")
     time.sleep(0.05)
 print(f"[production-check] the Huey worker ran a queued job after {(time.monotonic() - start) * 1000:.0f} ms")
+'
+# Mail in and out: a message in the school desk's mailbox becomes a ticket; the desk's agent is
+# told by a mail the worker hands to the SMTP server.
+"$PY" manage.py shell -v 0 -c '
+import imaplib, mailbox, os, time
+from email.message import EmailMessage
+from email.utils import make_msgid
+from directory.models import Desk
+from mailin.models import DeskMailbox
+from tickets.models import Ticket
+
+box = DeskMailbox.objects.create(
+    desk=Desk.objects.get(slug="n0-0341255e"), address="ecole-0341255e@assistance.example",
+    imap_host="127.0.0.1", imap_port=int(os.environ["MAILIN_IMAP_PORT"]), imap_ssl=False,
+    imap_user=os.environ["MAILIN_IMAP_USER"], imap_password_env="HELPDESK_MAILIN_IMAP_PASSWORD")
+mail = EmailMessage()
+mail["From"], mail["To"] = "enseignant@example.org", box.address
+mail["Subject"], mail["Message-ID"] = "Le cahier de textes reste vide (contrôle de production)", make_msgid(domain="ent.example")
+mail.set_content("Bonjour, le cahier de textes de ma classe reste vide depuis ce matin.")
+imap = imaplib.IMAP4("127.0.0.1", int(os.environ["MAILIN_IMAP_PORT"]))
+imap.login(os.environ["MAILIN_IMAP_USER"], os.environ["MAILIN_IMAP_PASSWORD"])
+imap.append("INBOX", "", imaplib.Time2Internaldate(time.time()), mail.as_bytes())
+imap.logout()
+from mailin.imap import poll_all
+poll_all()
+ticket = Ticket.objects.filter(title__startswith="Le cahier de textes reste vide (contrôle").first()
+if ticket is None:
+    raise SystemExit("the IMAP poll opened no ticket")
+print(f"[production-check] IMAP: the message in the desk mailbox opened {ticket.reference} at {ticket.desk}")
+start = time.monotonic()
+received = os.path.join(os.environ["HELPDESK_DATA_DIR"], "..", "smtp-received")
+while True:
+    got = [m for m in mailbox.Maildir(received, create=False) if ticket.reference in str(m["Subject"])] if os.path.isdir(received) else []
+    if got:
+        break
+    if time.monotonic() - start > 60:
+        raise SystemExit("no mail about the ticket reached the SMTP server within 60 s")
+    time.sleep(0.2)
+to = got[0]["To"]
+print(f"[production-check] SMTP: the worker mailed {to} about it after {(time.monotonic() - start) * 1000:.0f} ms")
 '
 echo "[production-check] production profile OK"

@@ -146,18 +146,27 @@ def _desk_recipients(desk_id) -> tuple[list[int], list[str]]:
     return [m[0] for m in members], [m[1] for m in members if m[1]]
 
 
-def _desk_mail_rows(ticket: Ticket, event: TicketEvent, name: str, user_ids: set[int], text: str, body: str) -> list[OutboxMessage]:
+def _desk_mail_rows(ticket: Ticket, event: TicketEvent, name: str, user_ids: set[int], text: str, body: str,
+                    render) -> list[OutboxMessage]:
     """The desk's news for its agents, one mail each as they chose for this desk: now, in their next
-    digest, or none; each with its one-click unsubscribe link (the in-app line stays)."""
+    digest, or none; in their language (`render()` says it again); each with its one-click
+    unsubscribe link (the in-app line stays)."""
     modes = mail_preferences.modes_at(ticket.desk_id, user_ids)
+    languages = mail_preferences.languages_of(user_ids)
     emails = dict(get_user_model().objects.filter(pk__in=sorted(user_ids)).exclude(email="").values_list("pk", "email"))
+    said = {settings.LANGUAGE_CODE: (text, body)}
     rows = []
     for uid in sorted(emails):
         mode = modes[uid]
         if mode == mail_preferences.Mode.NONE:
             continue
-        payload = {"to": [emails[uid]], "subject": text[:200], "body": body, "line": text[:300],
-                   "unsubscribe": {"user": uid, "desk": ticket.desk_id}}
+        language = languages[uid]
+        if language not in said:
+            with translation.override(language):
+                said[language] = render()
+        text_in, body_in = said[language]
+        payload = {"to": [emails[uid]], "subject": text_in[:200], "body": body_in, "line": text_in[:300],
+                   "language": language, "unsubscribe": {"user": uid, "desk": ticket.desk_id}}
         row = OutboxMessage(channel=Channel.EMAIL, event_name=name, ticket=ticket, event=event, payload=payload)
         if mode == mail_preferences.Mode.DIGEST:
             row.batch, row.next_attempt_at = f"digest:{uid}", mail_preferences.next_digest_at()
@@ -337,7 +346,7 @@ def _enqueue(ticket: Ticket, event: TicketEvent, actor=None) -> list[OutboxMessa
         if audience == "requester" and addresses:
             rows.append(_requester_mail_row(ticket, event, name, addresses, text, body, *parts))
         elif audience == "desk" and not ticket.desk.email:  # the agents' own mailboxes: as each chose
-            rows.extend(_desk_mail_rows(ticket, event, name, user_ids, text, body))
+            rows.extend(_desk_mail_rows(ticket, event, name, user_ids, text, body, *parts))
         elif addresses:
             rows.append(OutboxMessage(
                 channel=Channel.EMAIL, event_name=name, ticket=ticket, event=event,
@@ -437,10 +446,9 @@ def _audiences(ticket: Ticket, event: TicketEvent, entry: events.Event, actor_id
                     {ticket.requester_id}, {ticket.requester.email} if ticket.requester.email else set(),
                     f"[{ticket.reference}] {lead}", body, {"lead": lead, "detail": detail, "language": language})
     extra = event.payload.get("body") or event.payload.get("reason") or event.payload.get("summary") or ""
-    facts = _("État : %(state)s · niveau %(level)s · guichet %(desk)s") % {
-        "state": ticket.get_state_display(), "level": ticket.level, "desk": ticket.desk.name if ticket.desk_id else "—"}
-
     def for_agents(what):
+        facts = _("État : %(state)s · niveau %(level)s · guichet %(desk)s") % {
+            "state": ticket.get_state_display(), "level": ticket.level, "desk": ticket.desk.name if ticket.desk_id else "—"}
         line = f"{what} — [{ticket.reference}] {ticket.title}"
         body = "\n\n".join(part for part in (line, facts, str(extra).strip(), _("Ouvrir le ticket : %(url)s") % {"url": url}) if part)
         return line, body
@@ -449,7 +457,8 @@ def _audiences(ticket: Ticket, event: TicketEvent, entry: events.Event, actor_id
         user_ids, addresses = _desk_recipients(ticket.desk_id)
         text, body = for_agents(_desk_text(ticket, event))
         audiences["desk"] = ({u for u in user_ids if u != actor_id},
-                             {ticket.desk.email} if ticket.desk.email else set(addresses), text, body)
+                             {ticket.desk.email} if ticket.desk.email else set(addresses), text, body,
+                             lambda: for_agents(_desk_text(ticket, event)))  # again, in an agent's language
     if Audience.ASSIGNEE in told and ticket.assignee_id and actor_id == ticket.requester_id:
         text, body = for_agents(_assignee_text(ticket, event))
         audiences["assignee"] = ({ticket.assignee_id}, {ticket.assignee.email} if ticket.assignee.email else set(), text, body)

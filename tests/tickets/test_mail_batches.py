@@ -145,3 +145,12 @@ def test_digest_time_is_the_next_configured_hour(settings):
     paris = ZoneInfo("Europe/Paris")
     assert mail_preferences.next_digest_at(datetime(2026, 12, 3, 9, 30, tzinfo=paris)) == datetime(2026, 12, 3, 12, tzinfo=paris)
     assert mail_preferences.next_digest_at(datetime(2026, 12, 3, 17, 0, tzinfo=paris)) == datetime(2026, 12, 4, 8, tzinfo=paris)
+
+
+def test_an_agent_who_chose_english_reads_the_desk_mail_in_english(open_mtp, u):
+    mail_preferences.set_preferences(u["directeur"], language="en")
+    t = open_mtp()
+    [m] = to(sent(), u["directeur"].email)
+    assert "Nouvelle demande" not in m.subject and "État" not in m.body, (m.subject, m.body)
+    assert t.reference in m.subject and outbox.ticket_url(t) in m.body
+    assert 'lang="en"' in m.alternatives[0][0]

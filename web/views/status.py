@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.formats import date_format
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -48,11 +49,24 @@ def _availability_rows(services):
     return rows
 
 
+def _history_strips(services) -> dict[str, str]:
+    """service slug → its 90 days as <li> items, built here rather than in the template: one date
+    format per day for all services (escaped by format_html_join), not two per day and service."""
+    days = {d.day for s in services for d in s.history}
+    said = {day: date_format(day, "DATE_FORMAT") for day in days}
+    labels = {}
+    return {s.slug: format_html_join("", '<li class="status-day--{}" title="{} : {}"><span class="visually-hidden">{} : {}</span></li>', (
+        (d.status, said[d.day], labels.setdefault(d.status, d.label), said[d.day], labels[d.status]) for d in s.history))
+        for s in services}
+
+
 @require_GET
 def status_page(request):
     now = timezone.now()
     services = status.service_statuses(now=now)
+    strips = _history_strips(services)
     return _public(render(request, "web/status.html", {
+        "history_rows": [{"service": s, "strip": strips[s.slug]} for s in services],
         "services": services, "groups": status.current_by_academie(services), "now": now,
         "history_days": status.HISTORY_DAYS, "availability_rows": _availability_rows(services),
     }))

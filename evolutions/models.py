@@ -15,8 +15,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import FSMField, FSMModelMixin
 
+from core.fsm import transitions_mixin
 from core.querysets import AppendOnlyQuerySet
 
 from .workflow import TRANSITIONS, Priority, Status
@@ -66,16 +67,7 @@ class BodyMember(models.Model):
         return f"{self.user} ({self.quality or self.governance.name})"
 
 
-def _fsm_stub(row):
-    def method(self):
-        pass
-
-    method.__name__ = method.__qualname__ = f"fsm_{row.name}"
-    method.__doc__ = f"State move of `{row.name}` (see evolutions.workflow)."
-    return transition(field="status", source=list(row.source), target=row.target)(method)
-
-
-EvolutionTransitions = type("EvolutionTransitions", (), {f"fsm_{row.name}": _fsm_stub(row) for row in TRANSITIONS})
+EvolutionTransitions = transitions_mixin("EvolutionTransitions", TRANSITIONS, field="status", table_name="evolutions.workflow")
 
 
 class EvolutionRequest(EvolutionTransitions, FSMModelMixin, models.Model):

@@ -13,8 +13,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import FSMField, FSMModelMixin
 
+from core.fsm import transitions_mixin
 from core.querysets import AppendOnlyQuerySet as BaseAppendOnlyQuerySet
 from directory.choices import BeneficiaryKind, Category, Level
 
@@ -71,18 +72,9 @@ class TicketCounter(models.Model):
         return f"{self.year} : {self.last}"
 
 
-def _fsm_stub(row):
-    def method(self):
-        pass
-
-    method.__name__ = method.__qualname__ = f"fsm_{row.name}"
-    method.__doc__ = f"State move of `{row.name}` (see tickets.workflow)."
-    return transition(field="state", source=list(row.source), target=row.target)(method)
-
-
 # One FSM transition per row of the workflow table, named after it: `fsm_take`, `fsm_route`…
 # (django-fsm collects them from the class, inherited members included).
-TicketTransitions = type("TicketTransitions", (), {f"fsm_{row.name}": _fsm_stub(row) for row in TRANSITIONS})
+TicketTransitions = transitions_mixin("TicketTransitions", TRANSITIONS, field="state", table_name="tickets.workflow")
 
 
 class Ticket(TicketTransitions, FSMModelMixin, models.Model):

@@ -59,8 +59,13 @@ class BodyMember(models.Model):
     class Meta:
         verbose_name = _("membre de l'instance")
         verbose_name_plural = _("membres de l'instance")
-        constraints = [models.UniqueConstraint(fields=["governance", "user", "circonscription"], name="evolution_member_once",
-                                               nulls_distinct=False)]
+        # Once per body and circonscription, and once without (two conditions: SQLite has no NULLS NOT DISTINCT).
+        constraints = [
+            models.UniqueConstraint(fields=["governance", "user", "circonscription"], name="evolution_member_once",
+                                    condition=models.Q(circonscription__isnull=False)),
+            models.UniqueConstraint(fields=["governance", "user"], name="evolution_member_once_whole_body",
+                                    condition=models.Q(circonscription__isnull=True)),
+        ]
         indexes = [models.Index(fields=["user", "governance"], name="evolution_member_user_idx")]
 
     def __str__(self):

@@ -33,3 +33,17 @@ def test_requests_at_several_stages_invented_and_linked(world, seeded):
     banner = EvolutionRequest.objects.get(status="transmitted")
     assert banner.supporters_count == 1 and banner.action_links.count() == 1
     assert banner.action_links.get().action.evolution_ref.startswith(banner.reference)
+
+
+def test_a_person_is_a_member_of_a_body_once_on_every_database(world, seeded):
+    from django.db import IntegrityError, transaction
+
+    from evolutions.models import BodyMember
+
+    sete = Governance.objects.get(convention=world.conventions["sete"])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BodyMember.objects.create(governance=sete, user=world.users["manager"], quality="en double")
+    nice = Governance.objects.get(convention=world.conventions["nice"])
+    member = nice.members.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BodyMember.objects.create(governance=nice, user=member.user, circonscription=member.circonscription)

@@ -20,6 +20,7 @@ from .choices import Role
 from .enrolment import deadlines
 from .lifecycle import french_date
 from .models import Convention, ConventionEvent, ConventionReminder, Membership
+from .signals import convention_reminder_sent
 
 SKIPPED_SUFFIX = "_effect"
 
@@ -30,13 +31,18 @@ def reminder_days() -> int:
 
 def contacts(convention) -> list[str]:
     """The e-mail addresses of the parties' agents and managers (memberships of the organisations)."""
+    return sorted({email for _uid, email in contact_people(convention) if email})
+
+
+def contact_people(convention) -> set[tuple[int, str]]:
+    """(user id, e-mail) of the parties' active agents and managers."""
     q = Q(collectivite_id__in=[c.pk for c in convention.collectivites.all()])
     if convention.academie_id:
         q |= Q(academie_id=convention.academie_id) | Q(desk__academie_id=convention.academie_id, role=Role.MANAGER)
     if convention.region_id:
         q |= Q(region_id=convention.region_id)
-    rows = Membership.objects.filter(q, role__in=(Role.AGENT, Role.MANAGER), user__is_active=True).exclude(user__email="")
-    return sorted(set(rows.values_list("user__email", flat=True)))
+    rows = Membership.objects.filter(q, role__in=(Role.AGENT, Role.MANAGER), user__is_active=True)
+    return set(rows.values_list("user_id", "user__email"))
 
 
 def _url(convention) -> str:
@@ -63,13 +69,18 @@ def send_reminders(now: datetime.date, days: int | None = None) -> list[Conventi
     out = []
     connection = get_connection()
     for convention, d in list(due(now, days)):
-        to = contacts(convention)
+        people = contact_people(convention)
+        to = sorted({email for _uid, email in people if email})
         try:
             with transaction.atomic():
                 reminder = ConventionReminder.objects.create(convention=convention, kind=d.kind, due_on=d.on,
                                                              label=d.label[:255], recipients=to)
                 ConventionEvent.objects.create(convention=convention, kind="reminder_sent", payload={
                     "kind": d.kind, "due_on": d.on.isoformat(), "recipients": len(to)})
+                convention_reminder_sent.send(
+                    sender=ConventionReminder, reminder=reminder, user_ids=sorted(uid for uid, _email in people),
+                    message=f"[{convention.reference}] {d.label} : {french_date(d.on)}"[:300],
+                    link=f"/conventions/{convention.pk}/")
                 if to:
                     left = (d.on - now).days
                     body = (f"Bonjour,\n\nÉchéance de la convention {convention.reference}"

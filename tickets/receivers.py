@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from django.dispatch import receiver
 
-from .models import TicketVendorReach
+from directory.signals import convention_reminder_sent
+
+from .models import Notification, TicketVendorReach
 from .signals import ticket_transitioned
 
 
@@ -21,3 +23,10 @@ def record_vendor_reach(sender, ticket, event, before, **kwargs):
         row = TicketVendorReach(ticket_id=ticket.pk, vendor_id=desk.vendor_id,
                                 in_vendor_column=ticket.vendor_id == desk.vendor_id)
         TicketVendorReach.objects.bulk_create([row], ignore_conflicts=True)
+
+
+@receiver(convention_reminder_sent, dispatch_uid="tickets.convention_reminder_bell")
+def ring_convention_reminder(sender, reminder, user_ids, message, link, **kwargs):
+    """A convention's deadline reminder also rings each party's bell (the mail goes from directory)."""
+    Notification.objects.bulk_create(
+        Notification(user_id=uid, verb="convention_reminder", message=message, link=link) for uid in user_ids)

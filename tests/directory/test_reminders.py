@@ -62,3 +62,17 @@ def test_periodic_task_runs_the_reminders(sete, settings, monkeypatch):
 
     with time_machine.travel(date(2020, 9, 20), tick=False):
         assert convention_reminders.call_local() == 1
+
+
+def test_the_reminder_also_rings_each_partys_bell(sete, client):
+    from tickets.models import Notification
+
+    send_reminders(date(2020, 9, 20), days=30)
+    rung = Notification.objects.filter(verb="convention_reminder")
+    assert sorted(rung.values_list("user__username", flat=True)) == ["mairie-sete", "rectorat"]  # not the teacher
+    n = rung.get(user__username="rectorat")
+    assert n.link == f"/conventions/{sete.pk}/" and "15 octobre 2020" in n.message and sete.reference in n.message
+    client.force_login(n.user)
+    assert client.get(f"/notifications/{n.pk}/").headers["Location"] == n.link
+    send_reminders(date(2020, 9, 21), days=30)
+    assert rung.count() == 2  # once per deadline

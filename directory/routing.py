@@ -226,6 +226,28 @@ def first_route(routes, category: str, school: School, above: int = -1, resource
     return None
 
 
+def landing(routes, category: str, school: School, resource=None, *, door: Desk | None = None) -> Resolution | None:
+    """Where a new request lands. `door` is the desk it was addressed to (a desk's mail address):
+    it keeps the request if the matrix gives it this category for this school at some level —
+    writing to the académie's guichet skips the school's level 0 —, otherwise the matrix decides
+    from the first level and the reason says the door was not competent."""
+    if door is not None:
+        for level in range(door.level, MAX_LEVEL + 1):
+            try:
+                found = resolve_at(routes, level, category, school, resource, fallback=False)
+            except Unresolved:
+                continue
+            if found is not None and found.desk.pk == door.pk:
+                return Resolution(level, door, found.route, _("%(reason)s ; demande adressée à %(desk)s") % {
+                    "reason": found.reason, "desk": door.name})
+    found = first_route(routes, category, school, resource=resource)
+    if door is None or found is None or found.desk.pk == door.pk:
+        return found
+    return Resolution(found.level, found.desk, found.route, _(
+        "%(reason)s ; demande adressée à %(door)s, qui ne traite pas cette catégorie pour cette école") % {
+        "reason": found.reason, "door": door.name}, found.fallback)
+
+
 def chain_desks(routes: list[SupportRoute], school: School, level: int | None = None, resource=None) -> list[Desk]:
     """The convention's support chain for `school`: every desk its matrix resolves to for that
     school (any category), and the fallback desk; only those of `level` if given.

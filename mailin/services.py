@@ -249,7 +249,7 @@ def _open(row, parsed, mailbox, user, *, actor=None, on_behalf_of=None, benefici
             ticket = ticket_services.open_ticket(
                 actor=actor or user, school=school, title=title, description=description, category=mailbox.category,
                 impact=Impact.LOW, urgency=Urgency.MEDIUM, via="email", on_behalf_of=on_behalf_of,
-                beneficiary_name=beneficiary_name, contact=parsed.sender if beneficiary_name else "")
+                beneficiary_name=beneficiary_name, contact=parsed.sender if beneficiary_name else "", door=mailbox.desk)
     except (ValidationError, PermissionDenied, GuardFailed) as exc:
         return _hold(row, _("La demande n'a pas pu être ouverte : %(why)s") % {"why": _message(exc)})
     row.ticket, row.status = ticket, Status.OPENED
@@ -304,7 +304,7 @@ def accept_held(message: InboundMessage, *, actor, requester=None, beneficiary_n
                 description=parsed.text or _("(message sans texte)"), category=message.mailbox.category,
                 impact=Impact.LOW, urgency=Urgency.MEDIUM, via="email", on_behalf_of=requester,
                 beneficiary_name=beneficiary_name, beneficiary_kind=beneficiary_kind if beneficiary_name else "",
-                contact=message.sender if beneficiary_name else "")
+                contact=message.sender if beneficiary_name else "", door=message.mailbox.desk)
         except GuardFailed as exc:
             raise ValidationError({"requester": _message(exc)}) from None
         except PermissionDenied as exc:

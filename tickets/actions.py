@@ -29,6 +29,7 @@ from directory.choices import Category, Level
 from directory import lifecycle
 from directory.models import Convention, Desk
 from directory.routing import ExternalEditor, Unresolved, first_route, routes_of
+from directory.routing import landing as find_landing
 
 from . import guards, opening, outbox, workflow
 from .exceptions import Conflict, GuardFailed, PermissionDenied
@@ -269,8 +270,9 @@ def _may_open(user, school) -> bool:
 @transaction.atomic
 def open_ticket(*, actor, school, title, description, category, service="", impact, urgency, contact="",
                 qualification=None, via="web", on_behalf_of=None, beneficiary_name="", beneficiary_kind="",
-                resource=None) -> Ticket:
-    """Not a row of the table: the ticket does not exist yet (it lands where the matrix says).
+                resource=None, door=None) -> Ticket:
+    """Not a row of the table: the ticket does not exist yet (it lands where the matrix says; a
+    request addressed to a desk, `door`, stays there when the matrix gives it that desk at a level).
 
     Who may open and for whom is `tickets.opening.check_opening`: `on_behalf_of` is an account of
     the school the actor enters it for (requester = that person, opened_by = the actor); a person
@@ -300,7 +302,7 @@ def open_ticket(*, actor, school, title, description, category, service="", impa
         level, fallback, direct_access = desk.level, True, False
     else:
         try:
-            landing = first_route(routes_of(convention), category, school, resource=resource)
+            landing = find_landing(routes_of(convention), category, school, resource=resource, door=door)
         except Unresolved as exc:
             raise GuardFailed(_("La demande ne peut pas être orientée : %(why)s") % {"why": exc}) from None
         if landing is None:

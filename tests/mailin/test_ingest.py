@@ -188,3 +188,26 @@ def test_a_sender_gets_at_most_one_answer_an_hour(world, mailbox):
         services.ingest(make_mail(sender="robot@example.net"), mailbox)
     assert InboundMessage.objects.filter(sender="robot@example.net", status=Status.REJECTED).count() == 3
     assert OutboxMessage.objects.filter(event_name="mailin.reply").count() == 1
+
+
+def test_mail_to_the_erun_address_opens_at_the_erun_desk(world):
+    # A teacher who writes to the circonscription's ERUN reaches the ERUN, not the school's level 0.
+    from mailin.models import DeskMailbox
+
+    box = DeskMailbox.objects.create(desk=world.desks["erun-lattes"], address="erun.lattes@example.org", category="usage")
+    row = services.ingest(make_mail(to="erun.lattes@example.org"), box)
+    assert row.status == Status.OPENED, row.reason
+    assert (row.ticket.level, row.ticket.desk) == (1, world.desks["erun-lattes"])
+    assert "demande adressée à ERUN Lattes" in row.ticket.events.get(kind="opened").payload["routing"]
+
+
+def test_mail_to_a_desk_that_does_not_treat_the_category_follows_the_matrix(world):
+    # Network and hardware are the commune's (Code de l'éducation): the ERUN's address does not keep them.
+    from mailin.models import DeskMailbox
+
+    box = DeskMailbox.objects.create(desk=world.desks["erun-lattes"], address="erun.lattes@example.org", category="network_hardware")
+    row = services.ingest(make_mail(to="erun.lattes@example.org", subject="Plus de wifi dans la classe"), box)
+    assert row.status == Status.OPENED, row.reason
+    assert row.ticket.desk == world.desks["n0-0341255E"]
+    routing = row.ticket.events.get(kind="opened").payload["routing"]
+    assert "adressée à ERUN Lattes, qui ne traite pas cette catégorie" in routing

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email import policy
 from email.errors import MessageDefect
 from email.headerregistry import Address
@@ -21,6 +21,7 @@ from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses, parseaddr
 
 import nh3
+from django.utils.translation import gettext, gettext_noop
 
 NEW, REPLY, AUTO, BOUNCE, BAD = "new", "reply", "auto", "bounce", "bad"
 MAX_TEXT = 50_000
@@ -72,6 +73,15 @@ class ParsedMessage:
     auth_failed: str = ""
     reason: str = ""  # in French, for the agent (why bad, why auto)
     recipients: list[str] = field(default_factory=list)
+    why: tuple = ()  # (template, params) of a bad message's reason, to tell the sender in their language
+
+    def explained(self) -> str:
+        """The reason in the active language."""
+        return gettext(self.why[0]) % self.why[1] if self.why else self.reason
+
+
+def _why(template: str, **params) -> dict:
+    return {"reason": template % params, "why": (template, params)}
 
 
 def fallback_id(raw: bytes) -> str:
@@ -176,7 +186,7 @@ def parse(raw: bytes, max_bytes: int | None = None) -> ParsedMessage:
     try:
         return _parse(raw, max_bytes)
     except Exception as exc:  # noqa: BLE001 — never a crash: the message is held, with the reason
-        return ParsedMessage(kind=BAD, message_id=fallback_id(raw), reason=f"Message illisible ({type(exc).__name__})")
+        return ParsedMessage(kind=BAD, message_id=fallback_id(raw), **_why(gettext_noop("Message illisible (%(error)s)"), error=type(exc).__name__))
 
 
 def _parse(raw: bytes, max_bytes: int | None) -> ParsedMessage:
@@ -187,7 +197,8 @@ def _parse(raw: bytes, max_bytes: int | None) -> ParsedMessage:
         return ParsedMessage(
             kind=BAD, message_id=ids[0] if ids else fallback_id(raw), sender=sender.lower(), sender_name=name,
             subject=" ".join(str(head.get("Subject", "")).split())[:250],
-            reason=f"Message trop volumineux ({len(raw) // 1024} Ko, au plus {max_bytes // 1024} Ko)")
+            **_why(gettext_noop("Message trop volumineux (%(size)s Ko, au plus %(max)s Ko)"),
+                   size=len(raw) // 1024, max=max_bytes // 1024))
     msg: EmailMessage = BytesParser(policy=policy.default).parsebytes(raw)
     name, sender = parseaddr(_header(msg, "From"))
     ids = _MSGID.findall(_header(msg, "Message-ID"))
@@ -210,8 +221,8 @@ def _parse(raw: bytes, max_bytes: int | None) -> ParsedMessage:
     defects = [d for part in msg.walk() for d in getattr(part, "defects", []) if isinstance(d, MessageDefect)]
     fatal = [type(d).__name__ for d in defects if type(d).__name__ in _FATAL_DEFECTS]
     if fatal:
-        parsed.kind, parsed.reason = BAD, f"Structure MIME invalide ({', '.join(sorted(set(fatal)))})"
-        return parsed
+        return replace(parsed, kind=BAD, **_why(gettext_noop("Structure MIME invalide (%(defects)s)"),
+                                                defects=", ".join(sorted(set(fatal)))))
     plain, rich = [], []
     for part in msg.walk():
         if part.is_multipart():
@@ -228,9 +239,8 @@ def _parse(raw: bytes, max_bytes: int | None) -> ParsedMessage:
         try:
             content = _decoded(part)
         except LookupError:
-            parsed.kind = BAD
-            parsed.reason = f"Jeu de caractères inconnu : « {str(part.get_content_charset())[:40]} »"
-            return parsed
+            return replace(parsed, kind=BAD, **_why(gettext_noop("Jeu de caractères inconnu : « %(charset)s »"),
+                                                    charset=str(part.get_content_charset())[:40]))
         (plain if ctype == "text/plain" else rich).append(content)
     text = "\n\n".join(plain) if plain else html_to_text("\n".join(rich))
     parsed.text = trim(text)

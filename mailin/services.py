@@ -21,7 +21,8 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
@@ -30,6 +31,7 @@ from directory.selectors import desks_for
 from tickets import outbox
 from tickets import services as ticket_services
 from tickets.access import can_view
+from tickets.mail_preferences import languages_of
 from tickets.exceptions import Conflict, GuardFailed, PermissionDenied
 from tickets.models import Impact, OutboxMessage, Ticket, Urgency
 
@@ -117,8 +119,9 @@ def school_of(user) -> School | None:
 REPLY_PAUSE = timedelta(hours=1)
 
 
-def _tell_sender(row, parsed, mailbox, subject: str, body: str) -> None:
-    """One mail to the sender (Auto-Submitted: auto-generated, as every mail of the outbox: an
+def _tell_sender(row, parsed, mailbox, say) -> None:
+    """One mail to the sender, `say()` → (subject, body), in the language the sender chose if the
+    directory knows them (Auto-Submitted: auto-generated, as every mail of the outbox: an
     autoresponder does not answer it). Never to an automatic sender, and at most one an hour to an
     address (a robot that ignores Auto-Submitted gets no ping-pong)."""
     if not parsed.sender or parsed.kind in (mailparse.AUTO, mailparse.BOUNCE):
@@ -127,9 +130,13 @@ def _tell_sender(row, parsed, mailbox, subject: str, body: str) -> None:
     if (InboundMessage.objects.filter(sender=row.sender, received_at__gte=since, status__in=(Status.HELD, Status.REJECTED))
             .exclude(pk=row.pk).exists()):
         return
-    text = "\n\n".join((_("Bonjour,"), body, _("— L'assistance ENT (%(desk)s)") % {"desk": mailbox.desk.name}))
+    person = row.sender_user or person_of(parsed.sender)
+    language = languages_of({person.pk})[person.pk] if person is not None else settings.LANGUAGE_CODE
+    with translation.override(language):
+        subject, body = say()
+        text = "\n\n".join((_("Bonjour,"), body, _("— L'assistance ENT (%(desk)s)") % {"desk": mailbox.desk.name}))
     OutboxMessage.objects.create(channel=OutboxMessage.Channel.EMAIL, event_name="mailin.reply",
-                                 payload={"to": [parsed.sender], "subject": subject[:200], "body": text})
+                                 payload={"to": [parsed.sender], "subject": subject[:200], "body": text, "language": language})
     outbox.schedule_delivery()
 
 
@@ -175,10 +182,10 @@ def _decide(row, parsed, mailbox) -> dict:
         row.status = Status.IGNORED  # never a ticket, never an answer: no loop
         return {}
     if parsed.kind == mailparse.BAD:
-        _tell_sender(row, parsed, mailbox, _("Votre message n'a pas pu être lu automatiquement"), _(
+        _tell_sender(row, parsed, mailbox, lambda: (_("Votre message n'a pas pu être lu automatiquement"), _(
             "Votre message « %(subject)s » n'a pas pu être traité automatiquement (%(reason)s). "
             "Il est conservé et un agent du guichet va l'examiner.") % {"subject": parsed.subject or _("sans objet"),
-                                                                      "reason": parsed.reason})
+                                                                      "reason": parsed.explained()}))
         return _hold(row, parsed.reason)
     user = person_of(parsed.sender)
     row.sender_user = user
@@ -197,10 +204,10 @@ def _decide(row, parsed, mailbox) -> dict:
     if user is None:
         if mailbox.unknown_sender == UnknownSender.REFUSE:
             row.status, row.reason = Status.REJECTED, _("Expéditeur inconnu de l'annuaire : message refusé (politique du guichet).")
-            _tell_sender(row, parsed, mailbox, _("Votre message n'a pas été enregistré"), _(
+            _tell_sender(row, parsed, mailbox, lambda: (_("Votre message n'a pas été enregistré"), _(
                 "Votre adresse n'est pas connue de l'annuaire de l'assistance ENT : votre message « %(subject)s » n'a pas "
                 "ouvert de demande. Connectez-vous à l'ENT pour déposer votre demande, ou demandez au correspondant ENT de "
-                "votre école de la saisir pour vous.") % {"subject": parsed.subject or _("sans objet")})
+                "votre école de la saisir pour vous.") % {"subject": parsed.subject or _("sans objet")}))
             return {}
         return _hold(row, _("Expéditeur inconnu de l'annuaire : à accepter ou refuser par un agent."))
     return _open(row, parsed, mailbox, user)

@@ -175,6 +175,32 @@ def _desk_mail_rows(ticket: Ticket, event: TicketEvent, name: str, user_ids: set
     return rows
 
 
+def _mail_rows_by_language(ticket: Ticket, event: TicketEvent, name: str, user_ids: set[int], addresses: set[str],
+                           text: str, body: str, render=None) -> list[OutboxMessage]:
+    """One mail per language for several readers (followers, observers, admins): each person's
+    address in the mail of the language they chose (`render()` says it again); an address that is
+    no one's own — a desk's shared mailbox — reads French."""
+    groups = {settings.LANGUAGE_CODE: set(addresses)}
+    if render is not None:
+        languages = mail_preferences.languages_of(user_ids)
+        for uid, email in get_user_model().objects.filter(pk__in=sorted(user_ids), email__in=sorted(addresses)).values_list("pk", "email"):
+            if languages[uid] != settings.LANGUAGE_CODE:
+                groups[settings.LANGUAGE_CODE].discard(email)
+                groups.setdefault(languages[uid], set()).add(email)
+    rows = []
+    for language, to in sorted(groups.items()):
+        if not to:
+            continue
+        if language == settings.LANGUAGE_CODE:
+            text_in, body_in = text, body
+        else:
+            with translation.override(language):
+                text_in, body_in = render()
+        rows.append(OutboxMessage(channel=Channel.EMAIL, event_name=name, ticket=ticket, event=event,
+                                  payload={"to": sorted(to), "subject": text_in[:200], "body": body_in, "language": language}))
+    return rows
+
+
 def _requester_mail_row(ticket: Ticket, event: TicketEvent, name: str, addresses: set[str], text: str, body: str, parts: dict) -> OutboxMessage:
     """The requester's mail; within the batch window it joins the one still waiting for this ticket,
     so that a burst of events (taken, answered, resolved) makes one message."""
@@ -348,10 +374,7 @@ def _enqueue(ticket: Ticket, event: TicketEvent, actor=None) -> list[OutboxMessa
         elif audience == "desk" and not ticket.desk.email:  # the agents' own mailboxes: as each chose
             rows.extend(_desk_mail_rows(ticket, event, name, user_ids, text, body, *parts))
         elif addresses:
-            rows.append(OutboxMessage(
-                channel=Channel.EMAIL, event_name=name, ticket=ticket, event=event,
-                payload={"to": sorted(addresses), "subject": text[:200], "body": body},
-            ))
+            rows.extend(_mail_rows_by_language(ticket, event, name, user_ids, addresses, text, body, *parts))
     if event.kind == EventKind.FORWARDED_EXTERNAL and (event.payload or {}).get("address"):
         rows.append(_external_mail(ticket, event))
     if not rows:
@@ -461,7 +484,8 @@ def _audiences(ticket: Ticket, event: TicketEvent, entry: events.Event, actor_id
                              lambda: for_agents(_desk_text(ticket, event)))  # again, in an agent's language
     if Audience.ASSIGNEE in told and ticket.assignee_id and actor_id == ticket.requester_id:
         text, body = for_agents(_assignee_text(ticket, event))
-        audiences["assignee"] = ({ticket.assignee_id}, {ticket.assignee.email} if ticket.assignee.email else set(), text, body)
+        audiences["assignee"] = ({ticket.assignee_id}, {ticket.assignee.email} if ticket.assignee.email else set(), text, body,
+                                 lambda: for_agents(_assignee_text(ticket, event)))
     audiences.update(_following(ticket, event, told, actor_id, for_agents))
     return audiences
 
@@ -515,21 +539,25 @@ def _following(ticket: Ticket, event: TicketEvent, told, actor_id, for_agents) -
             addresses.update({desk.email} if desk.email else emails)
         ids.discard(actor_id)
         if ids:
-            text, body = for_agents(_("Réponse de l'éditeur sur une demande que votre guichet a traitée"))
-            audiences["followers"] = (ids, addresses, text, body)
+            def followers():
+                return for_agents(_("Réponse de l'éditeur sur une demande que votre guichet a traitée"))
+            audiences["followers"] = (ids, addresses, *followers(), followers)
     if Audience.OBSERVERS in told and (answered or landed):
         ids = people_covering(ticket.school, Role.OBSERVER) - {actor_id}
         if ids:
-            what = (_("Réponse de l'éditeur sur une demande de votre secteur") if answered
-                    else _("Demande de votre secteur transmise à l'éditeur (%(desk)s)") % {"desk": event.to_desk.name})
-            text, body = for_agents(what)
-            audiences["observers"] = (ids, _emails(ids), text, body)
+            def observers():
+                return for_agents(_("Réponse de l'éditeur sur une demande de votre secteur") if answered
+                                  else _("Demande de votre secteur transmise à l'éditeur (%(desk)s)") % {"desk": event.to_desk.name})
+            audiences["observers"] = (ids, _emails(ids), *observers(), observers)
     if Audience.ADMINS in told and (event.payload or {}).get("fallback"):
         ids = _admin_ids() - {actor_id}
         if ids:
-            text, body = for_agents(_("Demande arrivée au guichet de repli de la convention : orientation à vérifier"))
             routing = (event.payload or {}).get("routing", "")
-            audiences["admins"] = (ids, _emails(ids), text, f"{body}\n\n{routing}" if routing else body)
+
+            def admins():
+                text, body = for_agents(_("Demande arrivée au guichet de repli de la convention : orientation à vérifier"))
+                return text, f"{body}\n\n{routing}" if routing else body
+            audiences["admins"] = (ids, _emails(ids), *admins(), admins)
     return audiences
 
 
@@ -751,7 +779,7 @@ def send_email(message: OutboxMessage) -> None:
     if message.ticket_id and not p.get("external") and not p.get("digest"):  # an external support has no account to open it
         url = ticket_url(message.ticket)
         if url not in body:
-            with translation.override(settings.LANGUAGE_CODE):
+            with translation.override(p.get("language") or settings.LANGUAGE_CODE):
                 body = f"{body}\n\n" + _("Ouvrir le ticket : %(url)s") % {"url": url}
     subject = p["subject"] if p.get("digest") else mail_subject(message)
     mail = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, p["to"], headers=mail_headers(message))

@@ -231,18 +231,19 @@ def landing(routes, category: str, school: School, resource=None, *, door: Desk 
     it keeps the request if the matrix gives it this category for this school at some level —
     writing to the académie's guichet skips the school's level 0 —, otherwise the matrix decides
     from the first level and the reason says the door was not competent."""
-    if door is not None:
-        for level in range(door.level, MAX_LEVEL + 1):
-            try:
-                found = resolve_at(routes, level, category, school, resource, fallback=False)
-            except Unresolved:
-                continue
-            if found is not None and found.desk.pk == door.pk:
-                return Resolution(level, door, found.route, _("%(reason)s ; demande adressée à %(desk)s") % {
-                    "reason": found.reason, "desk": door.name})
     found = first_route(routes, category, school, resource=resource)
-    if door is None or found is None or found.desk.pk == door.pk:
+    if door is None or (found is not None and found.desk.pk == door.pk):
         return found
+    for level in range(door.level, MAX_LEVEL + 1):
+        try:
+            at = resolve_at(routes, level, category, school, resource, fallback=False)
+        except Unresolved:
+            continue
+        if at is not None and at.desk.pk == door.pk:
+            return Resolution(level, door, at.route, _("%(reason)s ; demande adressée à %(desk)s") % {
+                "reason": at.reason, "desk": door.name})
+    if found is None:
+        return None
     return Resolution(found.level, found.desk, found.route, _(
         "%(reason)s ; demande adressée à %(door)s, qui ne traite pas cette catégorie pour cette école") % {
         "reason": found.reason, "door": door.name}, found.fallback)

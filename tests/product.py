@@ -36,6 +36,7 @@ class Product:
     data_dir: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    extra_env: dict = field(default_factory=dict)  # e.g. a real mail server for a journey
 
     @property
     def url(self) -> str:
@@ -51,6 +52,7 @@ class Product:
                    DJANGO_SETTINGS_MODULE="helpdesk.settings",
                    # The requester's mails are batched as in production, over a window the journeys wait for.
                    HELPDESK_REQUESTER_MAIL_BATCH_SECONDS="4")
+        env.update(self.extra_env)
         return env
 
     def manage(self, *args: str, timeout: float = 300) -> str:

@@ -211,3 +211,9 @@ def test_mail_to_a_desk_that_does_not_treat_the_category_follows_the_matrix(worl
     assert row.ticket.desk == world.desks["n0-0341255E"]
     routing = row.ticket.events.get(kind="opened").payload["routing"]
     assert "adressée à ERUN Lattes, qui ne traite pas cette catégorie" in routing
+
+
+def test_mail_to_the_desk_the_matrix_gives_anyway_says_nothing_more(world, mailbox):
+    row = services.ingest(make_mail(), mailbox)
+    assert row.ticket.desk == mailbox.desk
+    assert "adressée" not in row.ticket.events.get(kind="opened").payload["routing"]

@@ -5,14 +5,16 @@ e-mail `REMINDER_DAYS` days before (setting CONVENTION_REMINDER_DAYS, default 30
 what was sent is stored (`ConventionReminder`), a later run does not send it again.
 
 Dates that move with the day (« avenant envoyé ce jour : effet au plus tôt ») are not deadlines and
-are not reminded. E-mail only: the in-app notifications belong to tickets/, above this app."""
+are not reminded. The mail and the in-app notifications belong to tickets/, above this app: the
+signal `convention_reminder_sent` carries the subject, the body and each party's address, and
+tickets writes one outbox mail per address (no one sees the others') and the bells, in this
+run's transaction — a reminder recorded twice is rolled back with its mails."""
 
 from __future__ import annotations
 
 import datetime
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
@@ -64,13 +66,26 @@ def due(now: datetime.date, days: int | None = None):
             yield convention, d
 
 
+def reminder_text(convention, d, now: datetime.date) -> tuple[str, str]:
+    """(subject, body) of the reminder of deadline `d` seen on `now`."""
+    left = (d.on - now).days
+    subject = f"[{convention.reference}] {d.label} : {french_date(d.on)}"
+    body = (f"Bonjour,\n\nÉchéance de la convention {convention.reference}"
+            f"{' — ' + convention.title if convention.title else ''} :\n\n"
+            f"{d.label} : {french_date(d.on)} (dans {left} jour{'s' if left > 1 else ''}).\n\n"
+            f"La convention, ses versions et ses écoles inscrites : {_url(convention)}\n\n"
+            "Message automatique de l'assistance ENT, envoyé une seule fois pour cette échéance.\n")
+    return subject, body
+
+
 def send_reminders(now: datetime.date, days: int | None = None) -> list[ConventionReminder]:
-    """Send what is due on `now`; returns the reminders recorded by this run."""
+    """Record and announce what is due on `now` (the mails go through tickets' outbox); returns the
+    reminders recorded by this run."""
     out = []
-    connection = get_connection()
     for convention, d in list(due(now, days)):
         people = contact_people(convention)
         to = sorted({email for _uid, email in people if email})
+        subject, body = reminder_text(convention, d, now)
         try:
             with transaction.atomic():
                 reminder = ConventionReminder.objects.create(convention=convention, kind=d.kind, due_on=d.on,
@@ -79,18 +94,8 @@ def send_reminders(now: datetime.date, days: int | None = None) -> list[Conventi
                     "kind": d.kind, "due_on": d.on.isoformat(), "recipients": len(to)})
                 convention_reminder_sent.send(
                     sender=ConventionReminder, reminder=reminder, user_ids=sorted(uid for uid, _email in people),
-                    message=f"[{convention.reference}] {d.label} : {french_date(d.on)}"[:300],
-                    link=f"/conventions/{convention.pk}/")
-                if to:
-                    left = (d.on - now).days
-                    body = (f"Bonjour,\n\nÉchéance de la convention {convention.reference}"
-                            f"{' — ' + convention.title if convention.title else ''} :\n\n"
-                            f"{d.label} : {french_date(d.on)} (dans {left} jour{'s' if left > 1 else ''}).\n\n"
-                            f"La convention, ses versions et ses écoles inscrites : {_url(convention)}\n\n"
-                            "Message automatique de l'assistance ENT, envoyé une seule fois pour cette échéance.\n")
-                    EmailMessage(subject=f"[{convention.reference}] {d.label} : {french_date(d.on)}", body=body,
-                                 from_email=settings.DEFAULT_FROM_EMAIL, to=[settings.DEFAULT_FROM_EMAIL], bcc=to,
-                                 connection=connection).send()
+                    message=subject[:300], link=f"/conventions/{convention.pk}/",
+                    subject=subject, body=body, addresses=to)
         except IntegrityError:
             continue  # another run recorded it first
         out.append(reminder)

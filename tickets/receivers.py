@@ -8,8 +8,10 @@ from django.dispatch import receiver
 
 from directory.signals import convention_reminder_sent
 
-from .models import Notification, TicketVendorReach
+from .models import Notification, OutboxMessage, TicketVendorReach
 from .signals import ticket_transitioned
+
+CONVENTION_REMINDER = "convention.reminder"  # the outbox row's event name
 
 
 @receiver(ticket_transitioned, dispatch_uid="tickets.vendor_reach")
@@ -26,7 +28,17 @@ def record_vendor_reach(sender, ticket, event, before, **kwargs):
 
 
 @receiver(convention_reminder_sent, dispatch_uid="tickets.convention_reminder_bell")
-def ring_convention_reminder(sender, reminder, user_ids, message, link, **kwargs):
-    """A convention's deadline reminder also rings each party's bell (the mail goes from directory)."""
+def ring_convention_reminder(sender, reminder, user_ids, message, link, subject="", body="", addresses=(), **kwargs):
+    """A convention's deadline reminder rings each party's bell and mails each party through the
+    outbox: one row per address (no one sees the others'), in the reminder's transaction."""
+    from . import outbox
+
     Notification.objects.bulk_create(
         Notification(user_id=uid, verb="convention_reminder", message=message, link=link) for uid in user_ids)
+    rows = [OutboxMessage(channel=OutboxMessage.Channel.EMAIL, event_name=CONVENTION_REMINDER,
+                          payload={"to": [address], "subject": subject[:200], "body": body,
+                                   "convention_reminder": reminder.pk})
+            for address in sorted(set(addresses)) if address]
+    if rows:
+        OutboxMessage.objects.bulk_create(rows)
+        outbox.schedule_delivery()

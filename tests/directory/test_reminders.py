@@ -33,13 +33,39 @@ def sete():
 
 
 def test_the_avenant_window_is_reminded_once_to_both_parties(sete):
+    from tickets import outbox
+    from tickets.models import OutboxMessage
+
     sent = send_reminders(date(2020, 9, 20), days=30)  # 15 October 2020 is 25 days ahead; the end (31/10/2021) is not
     assert [(r.kind, r.due_on) for r in sent] == [("amendment_window", date(2020, 10, 15))]
-    assert len(mail.outbox) == 1
+    assert mail.outbox == []  # not sent directly: through the outbox, after commit, with retries
+    rows = OutboxMessage.objects.filter(channel=OutboxMessage.Channel.EMAIL, event_name="convention.reminder")
+    assert sorted(r.payload["to"] for r in rows) == [["mairie@example.org"], ["rectorat@example.org"]]  # not the teacher
+    assert outbox.deliver_pending()["sent"] >= 2
+    assert sorted(m.to for m in mail.outbox) == [["mairie@example.org"], ["rectorat@example.org"]]  # one each: no one sees the other
     message = mail.outbox[0]
-    assert sorted(message.bcc) == ["mairie@example.org", "rectorat@example.org"]  # not the teacher
+    assert message.bcc == [] and message.subject.startswith(f"[{sete.reference}] ")
     assert "Avenant 2020-2021 (liste des écoles) : transmission au plus tard : 15 octobre 2020" in message.body
-    assert send_reminders(date(2020, 9, 21), days=30) == [] and len(mail.outbox) == 1  # once per deadline
+    assert f"/conventions/{sete.pk}/" in message.body
+    assert message.extra_headers["Auto-Submitted"] == "auto-generated"
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html" and f"/conventions/{sete.pk}/" in html
+    assert send_reminders(date(2020, 9, 21), days=30) == [] and rows.count() == 2  # once per deadline
+    outbox.deliver_pending()
+    assert len(mail.outbox) == 2
+
+
+def test_a_reminder_recorded_by_another_run_leaves_no_mail(sete, monkeypatch):
+    """The run is idempotent: a deadline another run recorded meanwhile rolls back with its mails."""
+    from directory import reminders
+    from tickets.models import Notification, OutboxMessage
+
+    pending = list(reminders.due(date(2020, 9, 20), 30))
+    send_reminders(date(2020, 9, 20), days=30)
+    monkeypatch.setattr(reminders, "due", lambda now, days=None: iter(pending))  # the stale list of a concurrent run
+    assert send_reminders(date(2020, 9, 20), days=30) == []
+    assert OutboxMessage.objects.filter(event_name="convention.reminder").count() == 2
+    assert Notification.objects.filter(verb="convention_reminder").count() == 2
 
 
 def test_end_and_next_window_command(sete):
@@ -50,7 +76,10 @@ def test_end_and_next_window_command(sete):
     assert "Fin de la convention : 31/10/2021" in text and "2 rappel(s) envoyé(s)." in text
     assert ConventionReminder.objects.count() == 2
     call_command("convention_reminders", "--now", "2021-10-06", stdout=io.StringIO())
-    assert ConventionReminder.objects.count() == 2 and len(mail.outbox) == 2
+    from tickets.models import OutboxMessage
+
+    assert ConventionReminder.objects.count() == 2
+    assert OutboxMessage.objects.filter(event_name="convention.reminder").count() == 4  # 2 deadlines × 2 parties
     with pytest.raises(CommandError, match="--now : « demain »"):
         call_command("convention_reminders", "--now", "demain")
 

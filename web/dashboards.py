@@ -109,7 +109,7 @@ def _scope_q(user) -> Q:
     return p.schools_q("school__", roles={Role.MANAGER}) & ~Q(category=Category.SECURITY)
 
 
-def _day_counts(user, f: Filters, *measures, in_period=True):
+def day_counts(user, f: Filters, *measures, in_period=True):
     qs = DayCount.objects.filter(_scope_q(user), measure__in=measures).order_by()
     if in_period:
         qs = qs.filter(day__gte=f.start, day__lte=f.end)
@@ -118,7 +118,7 @@ def _day_counts(user, f: Filters, *measures, in_period=True):
 
 def backlog_by_age(user, f: Filters) -> Table:
     today = timezone.localdate()
-    per_day = _day_counts(user, f, Measure.OPEN, in_period=False).values_list("day").annotate(n=Sum("count"))
+    per_day = day_counts(user, f, Measure.OPEN, in_period=False).values_list("day").annotate(n=Sum("count"))
     counts = [0] * len(AGE_BUCKETS)
     for day, n in per_day:
         age = (today - day).days
@@ -131,7 +131,7 @@ def backlog_by_age(user, f: Filters) -> Table:
 
 
 def solved_low_levels(user, f: Filters) -> Table:
-    counts = dict(_day_counts(user, f, Measure.RESOLVED_LOW, Measure.RESOLVED_HIGH).values_list("measure").annotate(n=Sum("count")))
+    counts = dict(day_counts(user, f, Measure.RESOLVED_LOW, Measure.RESOLVED_HIGH).values_list("measure").annotate(n=Sum("count")))
     low, high = counts.get(Measure.RESOLVED_LOW, 0), counts.get(Measure.RESOLVED_HIGH, 0)
     total = low + high
     share = percent(100 * low / total) if total else "—"
@@ -145,7 +145,7 @@ def solved_low_levels(user, f: Filters) -> Table:
 
 
 def _top(user, f: Filters, dimension, exclude=None):
-    qs = _day_counts(user, f, Measure.OPENED)
+    qs = day_counts(user, f, Measure.OPENED)
     if exclude is not None:
         qs = qs.exclude(**{dimension: exclude})
     return qs.values_list(dimension).annotate(n=Sum("count")).order_by("-n", dimension)[:10]
@@ -166,7 +166,7 @@ def top_services(user, f: Filters) -> Table:
 
 def trends(user, f: Filters) -> Table:
     """Opened and resolved per week (weeks start on Monday, days in Paris time)."""
-    per_day = (_day_counts(user, f, Measure.OPENED, Measure.RESOLVED_LOW, Measure.RESOLVED_HIGH)
+    per_day = (day_counts(user, f, Measure.OPENED, Measure.RESOLVED_LOW, Measure.RESOLVED_HIGH)
                .values_list("day", "measure").annotate(n=Sum("count")))
     weeks: dict[date, list[int]] = {}
     for day, measure, n in per_day:
@@ -182,7 +182,7 @@ def sla_compliance(user, f: Filters) -> Table:
     still not met (breach raised), per level and desk of their ticket: share met within target."""
     columns = [str(_("Niveau")), str(_("Guichet")), str(_("Délais tenus")), str(_("Délais dépassés")), str(_("Taux de respect"))]
     figures: dict[tuple, list[int]] = {}
-    counts = (_day_counts(user, f, Measure.SLA_MET, Measure.SLA_LATE, Measure.SLA_OVERDUE)
+    counts = (day_counts(user, f, Measure.SLA_MET, Measure.SLA_LATE, Measure.SLA_OVERDUE)
               .values_list("level", "desk_key", "measure").annotate(n=Sum("count")))
     for level, desk, measure, n in counts:
         figures.setdefault((level, desk), [0, 0])[0 if measure == Measure.SLA_MET else 1] += n

@@ -1,7 +1,7 @@
 """The annual report's sections that the manager dashboard already computes (`web.dashboards`):
 activity (tickets by month, level, category, service) and ticket-SLA results by level and desk.
 
-They read the dashboard's daily counts through its own scoped read (`dashboards._day_counts`: the
+They read the dashboard's daily counts through its own scoped read (`dashboards.day_counts`: the
 manager's perimeter, security incidents excepted) and its `sla_compliance` table, narrowed to the
 report's convention (the tickets of that convention) or académie (the tickets of its schools), so
 the report and the dashboard can never disagree. Registered into `pilotage.report` by
@@ -28,7 +28,7 @@ def _filters(scope, period) -> dashboards.Filters:
 def activity_section(user, scope, period, now) -> Section:
     f = _filters(scope, period)
     section = Section("activite", _("Activité du support"))
-    per_day = (dashboards._day_counts(user, f, Measure.OPENED, Measure.RESOLVED_LOW, Measure.RESOLVED_HIGH)
+    per_day = (dashboards.day_counts(user, f, Measure.OPENED, Measure.RESOLVED_LOW, Measure.RESOLVED_HIGH)
                .values_list("day", "measure").annotate(n=Sum("count")))
     months = {ym: [0, 0, 0] for ym in period.months}
     for day, measure, n in per_day:
@@ -45,7 +45,7 @@ def activity_section(user, scope, period, now) -> Section:
                                 [_("Mois"), _("Ouvertes"), _("Résolues"), _("dont résolues aux niveaux 0–1 sans l'éditeur")], rows))
 
     def by(dimension, labels, title, head, slug, blank=""):
-        counts = (dashboards._day_counts(user, f, Measure.OPENED).values_list(dimension).annotate(n=Sum("count"))
+        counts = (dashboards.day_counts(user, f, Measure.OPENED).values_list(dimension).annotate(n=Sum("count"))
                   .order_by("-n", dimension))
         rows = [[str(labels.get(value, value)) if value != "" else blank, n, share(n, opened)] for value, n in counts if n]
         section.tables.append(Table(slug, title, [head, _("Demandes ouvertes"), _("Part")], rows,

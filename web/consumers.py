@@ -4,6 +4,8 @@ a board's group only if the board opens, a ticket's only if the ticket is visibl
 message is forwarded only if its ticket is visible to the person (a desk group also hears of
 tickets leaving the desk, or of security incidents there that a member may not read)."""
 
+import asyncio
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -29,18 +31,65 @@ def may_receive(user, message: dict) -> bool:
     """Is this live message about a ticket `user` may read now? (The connection outlives the
     perimeter read at connect: it is read again.) A reference naming no ticket tells nothing
     about one, so it goes through."""
+    return user.pk in receivers_of([user], message)
+
+
+def receivers_of(users, message: dict) -> set[int]:
+    """`may_receive` for several people at once: the pks of those among `users` who hear it."""
     from tickets.access import visible_q
     from tickets.models import Ticket
 
-    reference = message.get("reference")
-    if not reference:
-        return True
-    forget_perimeter(user)
-    q = visible_q(user)
-    if q is None:
-        return True
-    rows = Ticket.objects.filter(reference=reference)
-    return rows.filter(q).exists() or not rows.exists()
+    if not message.get("reference"):
+        return {user.pk for user in users}
+    rows = Ticket.objects.filter(reference=message["reference"])
+    heard, exists = set(), None
+    for user in users:
+        forget_perimeter(user)
+        q = visible_q(user)
+        if q is None or rows.filter(q).exists():
+            heard.add(user.pk)
+            continue
+        if exists is None:
+            exists = rows.exists()
+        if not exists:
+            heard.add(user.pk)
+    return heard
+
+
+# One live message reaches every consumer of the process that listens to its groups within a few
+# milliseconds: they share one access check (one trip to the database thread, each person checked
+# once however many boards and pages they have open) instead of one each, queued on that thread.
+SHARED_CHECK_WINDOW = 0.005
+_checks: dict[tuple, "_SharedCheck"] = {}
+
+
+class _SharedCheck:
+    def __init__(self, key, message):
+        loop = asyncio.get_running_loop()
+        self.key, self.message, self.users = key, message, {}
+        self.result = loop.create_future()
+        loop.call_later(SHARED_CHECK_WINDOW, self._start)
+
+    def _start(self):
+        _checks.pop(self.key, None)  # a consumer arriving later starts a check of its own
+        asyncio.ensure_future(self._run())
+
+    async def _run(self):
+        try:
+            self.result.set_result(await database_sync_to_async(receivers_of)(list(self.users.values()), self.message))
+        except Exception as exc:  # every waiting consumer hears of it, none waits forever
+            self.result.set_exception(exc)
+
+
+async def may_receive_now(user, message: dict) -> bool:
+    """`may_receive`, checked together with the other consumers that received the same message."""
+    key = (id(asyncio.get_running_loop()), message.get("reference"), message.get("version"), message.get("state"),
+           message.get("desk"), message.get("level"))
+    check = _checks.get(key)
+    if check is None:
+        check = _checks[key] = _SharedCheck(key, message)
+    check.users.setdefault(user.pk, user)
+    return user.pk in await check.result
 
 
 class _GroupConsumer(AsyncJsonWebsocketConsumer):
@@ -71,7 +120,7 @@ class _GroupConsumer(AsyncJsonWebsocketConsumer):
         return
 
     async def ticket_changed(self, event):
-        if not await database_sync_to_async(may_receive)(self.scope["user"], event):
+        if not await may_receive_now(self.scope["user"], event):
             return
         await self.send_json({k: v for k, v in event.items() if k != "type"} | {"event": "ticket.changed"})
 

@@ -102,3 +102,33 @@ def test_formateur_and_manager_hear_no_breach():
         await communicator.disconnect()
 
     async_to_sync(scenario)()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_consumers_of_one_process_share_one_check_per_message(monkeypatch):
+    """Three tabs of the ERUN on the desk's board: one trip to the database thread for the
+    message, one person checked, every tab hears it."""
+    import web.consumers as consumers
+
+    world = _demo()
+    erun, teacher = world.users["erun"], world.users["enseignant"]  # the teacher only opens the ticket
+    desk = world.desks["erun-lattes"]
+    colleague = type(teacher).objects.create_user(username="collegue2", password="x")
+    Membership.objects.create(user=colleague, role=Role.REQUESTER, school=world.schools["0341255E"])
+    ticket = _at(open_demo_ticket(world, actor=colleague, title="Ticket au guichet de l'ERUN"), desk, level=1)
+    calls = []
+    checked = consumers.receivers_of
+    monkeypatch.setattr(consumers, "receivers_of", lambda users, message: calls.append(len(users)) or checked(users, message))
+
+    async def scenario():
+        tabs = [_ws(erun, f"/ws/desks/{desk.pk}/") for _ in range(3)]
+        for tab in tabs:
+            assert (await tab.connect())[0]
+        await get_channel_layer().group_send(f"desk-{desk.pk}", live_message(ticket))
+        for tab in tabs:
+            assert (await tab.receive_json_from(timeout=2))["reference"] == ticket.reference
+        for tab in tabs:
+            await tab.disconnect()
+
+    async_to_sync(scenario)()
+    assert calls == [1]  # one check, of one person, for three tabs

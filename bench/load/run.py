@@ -319,6 +319,7 @@ class Production:
 
     def __enter__(self):
         os.environ.update(self.env)
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
         sys.path.insert(0, str(ROOT))
         import django
 

@@ -213,6 +213,18 @@ def test_mail_to_a_desk_that_does_not_treat_the_category_follows_the_matrix(worl
     assert "adressée à ERUN Lattes, qui ne traite pas cette catégorie" in routing
 
 
+def test_a_known_sender_who_chose_english_gets_the_answer_in_english(world, mailbox):
+    from tickets import mail_preferences
+
+    mail_preferences.set_preferences(world.users["enseignant"], language="en")
+    row = services.ingest(eml("unknown_charset.eml"), mailbox)
+    assert row.status == Status.HELD and "Jeu de caractères inconnu" in row.reason  # the agents' record stays French
+    reply = OutboxMessage.objects.get(event_name="mailin.reply")
+    assert reply.payload["language"] == "en"
+    assert "Unknown character set" in reply.payload["body"] and "x-klingon-7" in reply.payload["body"]
+    assert "Bonjour" not in reply.payload["body"] and "examiner" not in reply.payload["body"]
+
+
 def test_mail_to_the_desk_the_matrix_gives_anyway_says_nothing_more(world, mailbox):
     row = services.ingest(make_mail(), mailbox)
     assert row.ticket.desk == mailbox.desk

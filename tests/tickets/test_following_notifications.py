@@ -134,3 +134,14 @@ def test_the_desk_that_escalated_keeps_commenting_once_the_vendor_has_it(at_vend
     assert "resolve" not in available_transitions(u["erun"], at_vendor)  # following is not holding
     t = services.comment(at_vendor, actor=u["erun"], body="L'école confirme", visibility=Visibility.CHAIN)
     assert t.last_event.visibility == Visibility.CHAIN
+
+
+def test_each_follower_reads_the_vendors_answer_in_their_language(at_vendor, u):
+    from tickets import mail_preferences
+
+    mail_preferences.set_preferences(u["formateur"], language="en")
+    t = services.comment(at_vendor, actor=u["editeur"], body="Correctif livré en 4.2.1, merci de vérifier.")
+    rows = {tuple(row.payload["to"]): row.payload for row in OutboxMessage.objects.filter(event=t.last_event, channel=EMAIL)}
+    english = rows[(u["formateur"].email,)]
+    assert english["language"] == "en" and "vendor" in english["subject"] and "éditeur" not in english["subject"]
+    assert any("Réponse de l'éditeur" in p["subject"] for to, p in rows.items() if u["formateur"].email not in to), rows

@@ -131,3 +131,55 @@ def clock_countdown(clock):
     modifier, text = sla_status(clock.due_at, paused=clock.state == "paused", warning_at=clock.warning_at, met=met)
     return {"modifier": modifier, "text": text, "due_at": clock.due_at, "warning_at": clock.warning_at,
             "paused": clock.state == "paused", "label": "", "live": clock.state == "running" and clock.due_at is not None}
+
+
+# --- precomputed per-row values (lists of 50–200 rows: one tag or translation per row adds up) ---
+
+def sla_html(due_at, *, paused=False, warning_at=None, met=None, label="", now=None):
+    """The HTML `{% sla_countdown %}` renders (web/_sla.html), built without a template: the board
+    shows fifty of them per page. Same bytes as the tag (tests/web/test_page_rows.py)."""
+    from django.template.defaultfilters import date as date_filter
+    from django.utils.html import conditional_escape, escape
+    from django.utils.safestring import mark_safe
+    from django.utils.timezone import template_localtime
+
+    modifier, text = sla_status(due_at, paused=paused, warning_at=warning_at, met=met, now=now)
+    live = met is None and not paused and due_at is not None
+    out = [f'<span class="sla sla--{conditional_escape(modifier)}"']
+    if live:
+        out.append(f' data-due="{escape(due_at.isoformat())}"')
+        if warning_at:
+            out.append(f' data-warning="{escape(warning_at.isoformat())}"')
+    out.append(">")
+    if label:
+        out.append(f'<span class="visually-hidden">{conditional_escape(label)} : </span>')
+    out.append(f"{conditional_escape(text)}</span>")
+    if due_at:
+        out.append(f' <small>({conditional_escape(_("échéance"))} <time datetime="{escape(due_at.isoformat())}">'
+                   f'{conditional_escape(date_filter(template_localtime(due_at), "d/m H:i"))}</time>)</small>')
+    out.append("\n")
+    return mark_safe("".join(out))
+
+
+def ticket_url_maker():
+    """`{% url 'web:ticket' reference %}` for many rows: one reverse(), then the reference put in
+    its place (references are letters, digits and dashes; anything else goes through reverse())."""
+    import re
+
+    from django.urls import reverse
+
+    head, _sep, tail = reverse("web:ticket", args=["ENT-0"]).rpartition("ENT-0")
+    plain = re.compile(r"[A-Za-z0-9-]+\Z")
+
+    def url(reference):
+        if plain.match(reference):
+            return f"{head}{reference}{tail}"
+        return reverse("web:ticket", args=[reference])
+
+    return url
+
+
+def choice_labels(choices) -> dict:
+    """{value: label as text} for a model's choices, translated once (get_FOO_display hashes every
+    lazy label at each call)."""
+    return {value: str(label) for value, label in choices}

@@ -15,6 +15,11 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -29,6 +34,8 @@ from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
 from tickets.exceptions import Conflict, GuardFailed, PermissionDenied
 from tickets.models import ACTIVE, Priority, State
+from web.presenters import state_badge
+from web.templatetags.web_ui import choice_labels, sla_html, ticket_url_maker
 
 PAGE_SIZE = 50
 SORTS = {
@@ -40,12 +47,30 @@ ACTIVE_STATES = [s for s in ACTIVE]
 
 
 class CountedPaginator(Paginator):
-    """The count is known from the per-state counters when only the state is filtered."""
+    """The count is known from the per-state counters when only the state is filtered; otherwise
+    it is counted up to `cap` rows past the page asked for (`capped`: there are more), so that a
+    desk of 300,000 tickets is not counted to show fifty of them."""
 
-    def __init__(self, object_list, per_page, known_count=None):
+    def __init__(self, object_list, per_page, known_count=None, cap=None):
         super().__init__(object_list, per_page)
+        self.capped = False
         if known_count is not None:
             self.__dict__["count"] = known_count
+        elif cap is not None:
+            n = object_list[: cap + 1].count()
+            self.capped = n > cap
+            self.__dict__["count"] = n
+
+
+def _count_cap(page_param) -> int:
+    """Rows to count: the usual cap, or enough to reach one row past the page asked for."""
+    text = str(page_param or "")
+    number = int(text) if text.isascii() and text.isdigit() else 1
+    return max(ticket_selectors.COUNT_CAP, min(number, 10**6) * PAGE_SIZE)
+
+
+def _more_than(n) -> str:
+    return gettext("plus de %(n)s") % {"n": number_format(n, force_grouping=True)}
 
 
 def _desk_for(user, slug):
@@ -55,20 +80,44 @@ def _desk_for(user, slug):
     return desk
 
 
+def _precompute_rows(tickets):
+    """What each row shows, computed once per page rather than by a tag or a translation per row
+    (the countdown's HTML, the labels of the priority and state, the badge, the link)."""
+    priorities, states = choice_labels(Priority.choices), choice_labels(State.choices)
+    url = ticket_url_maker()
+    label = str(_("Échéance"))
+    select = gettext("Sélectionner %(ref)s")
+    now = timezone.now()
+    for t in tickets:
+        t.sla_html = sla_html(t.sla_due, paused=t.sla_paused, warning_at=t.sla_warning, label=label, now=now)
+        t.priority_label = priorities.get(t.priority, t.priority)
+        t.state_label = states.get(t.state, t.state)
+        t.badge = state_badge(t.state)
+        t.url = url(t.reference)
+        t.select_label = mark_safe(select % {"ref": conditional_escape(t.reference)})
+
+
 @login_required
 def board(request, slug):
     desk = _desk_for(request.user, slug)
     # Checked here: the selector's isdigit() lets "²" through to int() (a 500).
     choice_param(request.GET, "priorite", Priority.values)
     qs, counts, sort, known = ticket_selectors.board_tickets(request.user, desk, request.GET)
-    page = CountedPaginator(qs, PAGE_SIZE, known).get_page(request.GET.get("page"))
+    cap = _count_cap(request.GET.get("page"))
+    paginator = CountedPaginator(qs, PAGE_SIZE, known, cap=cap)
+    page = paginator.get_page(request.GET.get("page"))
     tickets = list(page.object_list)
     sla_selectors.annotate_board_rows(tickets)
+    _precompute_rows(tickets)
     record_bulk_read(request, f"web:board {desk.slug}", tickets)
-    state_counts = [(value, label, counts.get(value, 0)) for value, label in State.choices]
+    cap = ticket_selectors.COUNT_CAP
+    state_counts = [(value, label, n if (n := counts.get(value, 0)) <= cap else _more_than(cap))
+                    for value, label in State.choices]
     context = {
         "desk": desk,
         "page": page,
+        "count_text": _more_than(paginator.count - 1) if paginator.capped else None,
+        "pages_text": _more_than(paginator.num_pages - 1) if paginator.capped else None,
         "tickets": tickets,
         "state_counts": state_counts,
         "active_total": sum(counts.get(s, 0) for s in ACTIVE_STATES),

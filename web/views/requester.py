@@ -17,7 +17,9 @@ from tickets import services as ticket_services
 from tickets.exceptions import TicketError
 from tickets.models import OPEN_STATES, Ticket
 
+from .. import presenters
 from ..forms import ReportForm
+from ..templatetags.web_ui import ticket_url_maker
 from .attachments import attach_files
 from .status import outage_notice
 
@@ -109,6 +111,19 @@ def report_similar(request):
     )
 
 
+def _precompute_rows(tickets):
+    """Each row's link, badge and sentence, computed once per page (the sentence once per state and
+    desk: up to 200 rows would otherwise each run a filter and its translations)."""
+    url, sentences = ticket_url_maker(), {}
+    for t in tickets:
+        key = (t.state, t.desk_id)
+        if key not in sentences:
+            sentences[key] = str(presenters.requester_status(t))
+        t.status_label = sentences[key]
+        t.badge = presenters.state_badge(t.state)
+        t.url = url(t.reference)
+
+
 @login_required
 def my_tickets(request):
     """The person's own requests, newest first, in teacher words."""
@@ -123,4 +138,5 @@ def my_tickets(request):
         qs = qs.exclude(state__in=[Ticket.State.CLOSED, Ticket.State.CANCELLED])
     tickets = list(qs[:200])
     waiting = sum(1 for t in tickets if t.state == Ticket.State.WAITING_REQUESTER)
+    _precompute_rows(tickets)
     return render(request, "web/my_tickets.html", {"tickets": tickets, "show": show, "waiting": waiting})

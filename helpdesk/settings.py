@@ -156,9 +156,15 @@ if ENV.get("DATABASE_URL"):
     # would otherwise derive "test_test_…" from the already-switched NAME.
     DATABASES["default"]["TEST"] = {"NAME": ENV.get("DATABASE_TEST_NAME", f"test_{DATABASES['default']['NAME']}")}
 else:
+    # core.db.sqlite3: Django's SQLite backend with a per-process pool of idle connections, so that the
+    # PRAGMAs below run once per connection rather than once per request (under daphne each
+    # request has a thread of its own, so CONN_MAX_AGE would keep one connection per dead thread).
+    # Django still closes the connection at the end of every request; only clean sqlite3
+    # connections (no transaction, every cursor closed) go back to the pool. SQLITE_POOL_SIZE=0
+    # opens a new connection per request, as before.
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "core.db.sqlite3",
             "NAME": ENV.get("SQLITE_PATH", DATA_DIR / "helpdesk.sqlite3"),
             "OPTIONS": {
                 # IMMEDIATE takes the write lock at BEGIN: concurrent writers queue instead of

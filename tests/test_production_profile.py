@@ -102,7 +102,7 @@ def test_production_without_a_required_variable_fails_naming_it(tmp_path, missin
 
 def test_no_environment_gives_the_embedded_profile(tmp_path):
     s = load_settings({}, tmp_path)
-    assert s["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert s["DATABASES"]["default"]["ENGINE"] == "core.db.sqlite3"  # Django's, with a pool (issue 21)
     assert s["CHANNEL_LAYERS"]["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer"
     assert s["HUEY"]["huey_class"] == "huey.SqliteHuey"
     assert s["HUEY_EMBEDDED_CONSUMER"] is True

@@ -7,7 +7,9 @@ Used by `seed_demo` and by the test-suite (one world, same names everywhere):
   hardware, the académie's GAR desk for third-party resources — → N2 DSI académique → N3 éditeur,
   zone C;
 - Montpellier / Sète (seed 004, a template: the commune, the signature date and the school are
-  illustrative): the same matrix, which resolves to the Sète circonscription and commune;
+  illustrative): the same matrix, which resolves to the Sète circonscription and commune; one
+  version, the art. 6.2 avenant for 2021-2022 sent inside its window (1 September – 15 October),
+  which adds a school (date and school invented: « exemple fictif »);
 - Grand Est (Nancy-Metz, Moselle 57, seed 003, undated): N0 établissement, N1 guichet unique
   académique or the collectivité competent for the établissement for network and hardware (the
   Département for a collège, the Région for a lycée), the editor of a third-party tool, vie
@@ -71,6 +73,10 @@ MONTPELLIER_SCHOOLS = [
 # Another district of the same académie: outside the demo ERUN's perimeter.
 MONTPELLIER_OTHER_SCHOOLS = [
     ("0341301E", "École primaire Jean Moulin", SchoolKind.PRIMAIRE),
+]
+# Invented: the school a demo avenant adds to the Sète list for 2021-2022 (Montpellier 2020 art. 6.2).
+SETE_AVENANT_SCHOOLS = [
+    ("0341390B", "École maternelle du Port (exemple fictif)", SchoolKind.MATERNELLE),
 ]
 GRAND_EST_SCHOOLS = [
     ("0570098X", "Collège La Source", SchoolKind.COLLEGE),
@@ -186,6 +192,7 @@ def build_demo_world(password: str, today: date | None = None) -> DemoWorld:
     w.schools.update(_schools(NICE_SCHOOLS, academie=nice, circonscription=antibes, collectivite=villeneuve_loubet, commune="Villeneuve-Loubet", commune_code="06161"))
     w.schools.update(_schools(MONTPELLIER_SCHOOLS, academie=montpellier, circonscription=lattes, collectivite=maguelone, commune="Villeneuve-lès-Maguelone", commune_code="34337"))
     w.schools.update(_schools(MONTPELLIER_OTHER_SCHOOLS, academie=montpellier, circonscription=sete, collectivite=sete_commune, commune="Sète", commune_code="34301"))
+    w.schools.update(_schools(SETE_AVENANT_SCHOOLS, academie=montpellier, circonscription=sete, collectivite=sete_commune, commune="Sète", commune_code="34301"))
     ge = _schools(GRAND_EST_SCHOOLS[:2], academie=nancy, collectivite=moselle, commune="Metz", commune_code="57463")
     ge.update(_schools(GRAND_EST_SCHOOLS[2:], academie=nancy, collectivite=region_ge, commune="Metz", commune_code="57463"))
     w.schools.update(ge)
@@ -280,10 +287,13 @@ def build_demo_world(password: str, today: date | None = None) -> DemoWorld:
         title="ENT-école — écoles de Sète, année scolaire 2020-2021 (modèle : commune, date de signature et écoles illustratives)",
         starts_on=date(2020, 9, 1), ends_on=date(2021, 10, 31), fee_per_school=Decimal("50.00"), **sete_terms,
         **_signed_lifecycle("montpellier-ent-ecole.json"))
+    # The following conventions cover the list the demo avenant (below) set for 2021-2022.
+    sete_avenant_schools = [w.schools[u] for u, *_ in SETE_AVENANT_SCHOOLS]
     c_sete = _convention(
         reference="MONTPELLIER-ENT-ECOLE-SETE-2021-2028-ILLUSTRATIVE",
         title="ENT-école — écoles de Sète, conventions suivantes 2021-2028 (illustratives ; 45 € par école comme la convention régionale)",
-        starts_on=date(2021, 11, 1), ends_on=date(2028, 8, 31), fee_per_school=Decimal("45.00"), **sete_terms)
+        starts_on=date(2021, 11, 1), ends_on=date(2028, 8, 31), fee_per_school=Decimal("45.00"),
+        **{**sete_terms, "schools": sete_schools + sete_avenant_schools})
 
     # Seed 003 is undated ("Fait … le … 2019", no term): the dates are illustrative.
     c_ge = _convention(
@@ -322,4 +332,25 @@ def build_demo_world(password: str, today: date | None = None) -> DemoWorld:
     principal = person("principal", "Ariane", "Keller (fictive)")
     Membership.objects.create(user=principal, role=Role.REQUESTER, school=w.schools["0570098X"])
     Membership.objects.create(user=principal, role=Role.AGENT, desk=d["n0-0570098X"], is_school_contact=True)
+
+    _sete_avenant(w, p["sete_2020"], sete_schools + sete_avenant_schools)
     return w
+
+
+SETE_AVENANT_SENT_ON = date(2021, 9, 20)  # invented, inside the window the text sets
+
+
+def _sete_avenant(w, convention, schools):
+    """A version of the Montpellier 2020 convention (seed 004): the avenant of art. 6.2 for the school
+    year 2021-2022, sent inside its window. The text's terms are quoted; the date of transmission and
+    the school added are invented (exemple fictif). Recorded by the académie (the demo's manager)
+    through the service, with its audit event."""
+    from .services import record_school_list
+
+    record_school_list(
+        w.users["manager"], convention, school_year="2021-2022", sent_on=SETE_AVENANT_SENT_ON, schools=schools,
+        summary=("Avenant n° 1 (exemple fictif) — article 6.2, changement d'année scolaire avec évolution de la liste "
+                 "des écoles inscrites : « L'avenant, transmis à l'académie entre le 1er septembre et le 15 octobre de "
+                 "l'année scolaire concernée par cette évolution, établit la nouvelle liste des écoles inscrites au titre "
+                 "de l'année scolaire en cours. » Nouvelle liste pour 2021-2022 : École primaire Jean Moulin et École "
+                 "maternelle du Port (exemple fictif), transmise le 20 septembre 2021 (date fictive)."))

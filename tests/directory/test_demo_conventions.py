@@ -84,3 +84,38 @@ def test_every_demo_convention_has_a_fallback_desk_and_routes_every_school(world
     for convention in [*world.conventions.values(), *world.past_conventions.values()]:
         assert convention.fallback_desk is not None, convention.reference
         assert matrix_gaps(routes_of(convention), convention.schools.all()) == [], convention.reference
+
+
+def test_the_sete_2020_convention_shows_its_art_6_2_avenant(world):
+    """The demo's version of Montpellier 2020: the avenant of art. 6.2 for 2021-2022, sent inside the
+    window of 1 September – 15 October; what the seed does not say is marked invented."""
+    from directory.enrolment import window, year_list
+    from directory.lifecycle import AmendmentKind
+
+    c = world.past_conventions["sete_2020"]
+    (avenant,) = c.amendments.all()
+    assert avenant.kind == AmendmentKind.AMENDMENT and avenant.school_year == "2021-2022"
+    start, deadline = window("2021-2022")
+    assert (start, deadline) == (date(2021, 9, 1), date(2021, 10, 15)) and start <= avenant.signed_on <= deadline
+    assert "entre le 1er septembre et le 15 octobre de l'année scolaire concernée par cette évolution" in avenant.summary
+    assert "exemple fictif" in avenant.summary and avenant.recorded_by == world.users["manager"]
+    assert c.events.filter(kind="amendment_school_list").count() == 1  # recorded through the service
+    before, after = year_list(c, "2020-2021"), year_list(c, "2021-2022")
+    assert {s.uai for s in before.active} == {"0341301E"}  # the signed annex
+    assert {s.uai for s in after.active} == {"0341301E", "0341390B"}  # the avenant's new list, in time: active
+    added = world.schools["0341390B"]
+    assert "exemple fictif" in added.name
+    # The following (illustrative) conventions cover the list the avenant set.
+    assert convention_for(added, on=date(2026, 12, 1)) == world.conventions["sete"]
+
+
+def test_seed_demo_is_idempotent(world):
+    import io
+
+    from django.core.management import call_command
+
+    from directory.models import ConventionAmendment
+
+    out = io.StringIO()
+    call_command("seed_demo", "--if-empty", stdout=out)
+    assert "déjà présentes" in out.getvalue() and ConventionAmendment.objects.count() == 1

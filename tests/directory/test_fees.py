@@ -48,7 +48,8 @@ def test_demo_current_year_and_admin_action(client, world):
     table = rows(statement_csv("2026-2027"))
     totals = {r[0]: (r[5], r[6]) for r in table[1:] if r[5].startswith("Total")}
     assert totals["Commune de Villeneuve-lès-Maguelone"] == ("Total : 2 écoles", "90.00")
-    assert totals["Commune de Sète (illustrative)"] == ("Total : 1 école", "45.00")
+    # the list the demo avenant of 2021-2022 set (art. 6.2: « pour les années scolaires suivantes »)
+    assert totals["Commune de Sète (illustrative)"] == ("Total : 2 écoles", "90.00")
     assert "Mairie de Villeneuve-Loubet" not in totals  # fee 0
     client.force_login(world.users["admin"])
     with time_machine.travel(date(2026, 12, 1), tick=False):

@@ -55,7 +55,7 @@ def test_perimeter_filters_related_models_by_prefix(world):
 
 def test_vendor_perimeter_follows_its_conventions(world):
     ode = perimeter_for(world.users["editeur"]).schools()
-    assert ode.count() == 8 + 3  # Nice's 8 schools and Montpellier's 3
+    assert ode.count() == 8 + 4  # Nice's 8 schools and Montpellier's 4 (one added by the demo's Sète avenant)
     assert perimeter_for(world.users["editeur"]).vendor_ids() == {world.vendors["ode"].pk}
 
 

@@ -39,7 +39,9 @@ def test_list_states_and_scope(client, world):
 
 
 def test_detail_import_rejects_explained_then_accepts_and_fees(client, world):
-    c = world.conventions["sete"]  # 2021-11-01 → 2028-08-31, 45 € per school, school 0341301E (illustrative)
+    # 2021-11-01 → 2028-08-31, 45 € per school, schools 0341301E and 0341390B (the list of the demo's
+    # 2021-2022 avenant; illustrative)
+    c = world.conventions["sete"]
     client.force_login(world.users["dsi"])  # an agent of the académie de Montpellier
     url = reverse("web:convention_import", args=[c.pk])
     with time_machine.travel(date(2026, 10, 20), tick=False):
@@ -55,10 +57,11 @@ def test_detail_import_rejects_explained_then_accepts_and_fees(client, world):
         missing = client.post(url, {"school_year": "2026-2027", "sent_on": "", "summary": "Ajout", "annex_text": "0341301E"})
         assert missing.status_code == 400 and "Avenant transmis à l" in missing.content.decode()
         ok = client.post(url, {"school_year": "2026-2027", "sent_on": "2026-10-20", "summary": "Liste inchangée",
-                               "annex_text": "UAI;Nom\n0341301E;École primaire Jean Moulin\n"}, follow=True)
-        assert "Avenant 2026-2027 enregistré : 1 école(s) inscrite(s)." in ok.content.decode()
+                               "annex_text": "UAI;Nom\n0341301E;École primaire Jean Moulin\n0341390B;École maternelle du Port\n"},
+                         follow=True)
+        assert "Avenant 2026-2027 enregistré : 2 école(s) inscrite(s)." in ok.content.decode()
         csv = client.get(reverse("web:convention_fees_csv", args=[c.pk]) + "?annee=2026-2027")
-        assert "Total : 1 école;45.00" in csv.content.decode("utf-8-sig")
+        assert "Total : 2 écoles;90.00" in csv.content.decode("utf-8-sig")
         pdf = client.get(reverse("web:convention_fees_pdf", args=[c.pk]) + "?annee=2026-2027")
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
         assert client.get(reverse("web:convention_fees_csv", args=[c.pk]) + "?annee=2026").status_code == 400

@@ -149,6 +149,7 @@ class EventKind(models.TextChoices):
     TRANSMIT = "transmit", _("Transmise à l'éditeur")
     DELIVER = "deliver", _("Livrée")
     ACTION_LINKED = "action_linked", _("Action d'amélioration liée")
+    ACTION_UNLINKED = "action_unlinked", _("Lien avec une action d'amélioration retiré")
 
 
 class EvolutionEventQuerySet(AppendOnlyQuerySet):

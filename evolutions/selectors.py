@@ -153,6 +153,22 @@ def linked_actions(evolution):
                 .order_by("at", "pk"))
 
 
+def linked_evolutions(user, action_ids) -> dict[int, list[tuple[EvolutionRequest, bool]]]:
+    """For an incident review's page: improvement action id → the requests linked to it, each with
+    whether `user` reads it (`visible_q`: a link to its page, or only its reference). Two queries."""
+    links = list(ActionLink.objects.filter(action_id__in=list(action_ids)).select_related("evolution").order_by("at", "pk"))
+    if not links:
+        return {}
+    q = visible_q(user)
+    ids = {link.evolution_id for link in links}
+    qs = EvolutionRequest.objects.filter(pk__in=ids)
+    readable = ids if q is None else set(qs.filter(q).values_list("pk", flat=True))
+    out: dict[int, list[tuple[EvolutionRequest, bool]]] = {}
+    for link in links:
+        out.setdefault(link.action_id, []).append((link.evolution, link.evolution_id in readable))
+    return out
+
+
 def history(evolution) -> QuerySet[EvolutionEvent]:
     return EvolutionEvent.objects.filter(evolution_id=evolution.pk).select_related("actor").order_by("at", "pk")
 

@@ -189,12 +189,42 @@ def link_action(user, evolution, action_id) -> ActionLink:
     link, created = ActionLink.objects.get_or_create(evolution=row, action=action, defaults={"linked_by": user})
     if not created:
         return link
-    refs = list(ActionLink.objects.filter(action=action).select_related("evolution").order_by("at", "pk"))
-    label = (f"{refs[0].evolution.reference} — {refs[0].evolution.title}" if len(refs) == 1
-             else "; ".join(r.evolution.reference for r in refs))
-    pilotage_services.update_action(action, actor=user, evolution_ref=label[:120])
+    pilotage_services.update_action(action, actor=user, evolution_ref=_linked_label(action))
     _audit(row, user, EventKind.ACTION_LINKED, action=action.pk, note=action.title)
     return link
+
+
+def _linked_label(action) -> str:
+    """What the action says of the requests linked to it (its "demande d'évolution liée"): the one
+    request's reference and title, the references of several, nothing when none is left."""
+    refs = list(ActionLink.objects.filter(action=action).select_related("evolution").order_by("at", "pk"))
+    if not refs:
+        return ""
+    label = (f"{refs[0].evolution.reference} — {refs[0].evolution.title}" if len(refs) == 1
+             else "; ".join(r.evolution.reference for r in refs))
+    return label[:120]
+
+
+@transaction.atomic
+def unlink_action(user, evolution, action_id) -> None:
+    """Remove the link between the request and an improvement action (a link made by mistake, an
+    action that turned out to answer something else): the same right as linking; the action stops
+    naming the request (through pilotage's own service and journal); one line of the request's
+    history."""
+    from pilotage import services as pilotage_services
+
+    row = _locked(user, evolution)
+    if not selectors.may_link_actions(user, row):
+        raise PermissionDenied(_("Seuls l'instance qui priorise la demande et les agents de l'académie de l'école retirent "
+                                 "le lien avec une action d'amélioration."))
+    link = (ActionLink.objects.select_for_update().select_related("action").filter(evolution=row, action_id=int(action_id)).first()
+            if str(action_id or "").isdigit() else None)
+    if link is None:
+        raise ValidationError({"action": _("Cette action d'amélioration n'est pas liée à la demande.")})
+    action = link.action
+    link.delete()
+    pilotage_services.update_action(action, actor=user, evolution_ref=_linked_label(action))
+    _audit(row, user, EventKind.ACTION_UNLINKED, action=action.pk, note=action.title)
 
 
 PRIORITY_LABELS = dict(Priority.choices)

@@ -131,3 +131,43 @@ def test_link_an_improvement_action_from_the_page(login, world, proposal, auth_o
 
 def test_navigation_link(login, world):
     assert 'href="/evolutions/"' in login("enseignant").get("/").content.decode()
+
+
+def test_unlink_from_the_page_and_the_review_links_to_the_request(login, world, proposal, auth_outage):
+    from pilotage import services as pilotage_services
+
+    manager = world.users["manager"]
+    review = pilotage_services.declare_major_incident(auth_outage, actor=manager)
+    action = pilotage_services.add_action(review, actor=manager, title="Superviser les certificats (fictif)",
+                                          owner=f"vendor:{world.vendors['ode'].pk}")
+    services.link_action(manager, proposal, action.pk)
+    client = login("manager")
+    # The review's page links to the request's page for a reader of the request…
+    review_page = client.get(f"/pilotage/revues/{review.pk}/").content.decode()
+    assert f'<a href="/evolutions/{proposal.pk}/">demande d\'évolution {proposal.reference} — {proposal.title}</a>' in review_page
+    # …and shows only its reference, as plain text, to a reader of the review who does not read it
+    # (the vendor owns the action; the request, only proposed, is not the vendor's to read yet)
+    vendor_page = login("editeur").get(f"/pilotage/revues/{review.pk}/")
+    assert vendor_page.status_code == 200
+    html = vendor_page.content.decode()
+    assert f"demande d'évolution {proposal.reference}</p>" in html and f'href="/evolutions/{proposal.pk}/"' not in html
+    assert proposal.title not in html
+    client = login("manager")
+    url = f"/evolutions/{proposal.pk}/actions-amelioration/{action.pk}/retirer/"
+    page = client.get(f"/evolutions/{proposal.pk}/").content.decode()
+    assert f'action="{url}"' in page and "Retirer le lien avec « Superviser les certificats (fictif) »" in page
+    director = login("directeur")
+    assert 'action="' + url not in director.get(f"/evolutions/{proposal.pk}/").content.decode()
+    assert director.post(url).status_code == 403
+    client = login("manager")
+    assert client.get(url).status_code == 405
+    response = client.post(url, follow=True)
+    assert response.redirect_chain[-1][0] == f"/evolutions/{proposal.pk}/"
+    from html import unescape
+
+    text = unescape(response.content.decode())
+    assert "Le lien avec l'action d'amélioration est retiré" in text and "Aucune action d'amélioration liée." in text
+    again = unescape(client.post(url, follow=True).content.decode())  # not linked any more: said, nothing else happens
+    assert "Cette action d'amélioration n'est pas liée à la demande." in again
+    assert proposal.reference not in client.get(f"/pilotage/revues/{review.pk}/").content.decode()
+    assert client.post(f"/evolutions/999999/actions-amelioration/{action.pk}/retirer/").status_code == 404

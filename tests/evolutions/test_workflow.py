@@ -173,3 +173,51 @@ def test_the_actor_is_not_told_of_their_own_action_and_the_bell_rings(world, pro
     assert [m.payload["to"] for m in OutboxMessage.objects.filter(channel="email")] == [["enseignant@example.org"]]
     bell = OutboxMessage.objects.get(channel="in_app")
     assert bell.payload["user_ids"] == [world.users["enseignant"].pk] and bell.payload["link"] == f"/evolutions/{proposal.pk}/"
+
+
+def test_unlink_an_improvement_action(world, proposal, auth_outage):
+    """Unlinking: the same right as linking, atomic, one line of the request's history; the action
+    stops naming the request."""
+    from pilotage import services as pilotage_services
+
+    manager = world.users["manager"]
+    review = pilotage_services.declare_major_incident(auth_outage, actor=manager)
+    action = pilotage_services.add_action(review, actor=manager, title="Superviser les certificats (fictif)",
+                                          owner=f"vendor:{world.vendors['ode'].pk}")
+    other = services.submit(world.users["enseignant"], school=proposal.school, service="Blog", title="Autre (fictif)",
+                            description="…")
+    services.link_action(manager, proposal, action.pk)
+    services.link_action(manager, other, action.pk)
+    with pytest.raises(PermissionDenied):
+        services.unlink_action(world.users["directeur"], proposal, action.pk)
+    assert len(selectors.linked_actions(proposal)) == 1  # refused: nothing changed
+    services.unlink_action(manager, proposal, action.pk)
+    assert selectors.linked_actions(proposal) == [] and action in selectors.linkable_actions(manager, proposal)
+    action.refresh_from_db()
+    assert action.evolution_ref.startswith(other.reference) and proposal.reference not in action.evolution_ref
+    events = EvolutionEvent.objects.filter(evolution=proposal, kind="action_unlinked")
+    assert events.count() == 1 and events.get().actor == manager and events.get().payload == {"action": action.pk}
+    with pytest.raises(ValidationError) as exc:  # not linked (any more)
+        services.unlink_action(manager, proposal, action.pk)
+    assert "action" in exc.value.message_dict and events.count() == 1
+    services.unlink_action(manager, other, action.pk)
+    action.refresh_from_db()
+    assert action.evolution_ref is None  # no request left to name
+
+
+def test_unlink_is_all_or_nothing(world, proposal, auth_outage, monkeypatch):
+    from pilotage import services as pilotage_services
+
+    manager = world.users["manager"]
+    review = pilotage_services.declare_major_incident(auth_outage, actor=manager)
+    action = pilotage_services.add_action(review, actor=manager, title="Superviser (fictif)", owner=f"vendor:{world.vendors['ode'].pk}")
+    services.link_action(manager, proposal, action.pk)
+
+    def refuse(*args, **kwargs):
+        raise PermissionDenied("refusé (test)")
+
+    monkeypatch.setattr(pilotage_services, "update_action", refuse)
+    with pytest.raises(PermissionDenied):
+        services.unlink_action(manager, proposal, action.pk)
+    assert len(selectors.linked_actions(proposal)) == 1
+    assert not EvolutionEvent.objects.filter(evolution=proposal, kind="action_unlinked").exists()

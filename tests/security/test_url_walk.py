@@ -55,7 +55,7 @@ CHARTER_OBJECT = {"web:charter_detail", "web:charter_action"}
 CHARTER_OBJECT |= {"web:convention_detail", "web:convention_import", "web:convention_fees_csv", "web:convention_fees_pdf"}
 # An evolution request by pk (999999 exists for no one: 404, journaled); who reads and acts on one is
 # tested in tests/evolutions/.
-REVIEW_OBJECT |= {"web:evolution", "web:evolution_support", "web:evolution_action", "web:evolution_link", "api:evolution",
+REVIEW_OBJECT |= {"web:evolution", "web:evolution_support", "web:evolution_action", "web:evolution_link", "web:evolution_unlink", "api:evolution",
                   "api:evolution-transition-deliver"}
 # Signed-in people only; the page shows what their perimeter holds (selectors are tested elsewhere).
 AUTHENTICATED = {
@@ -89,7 +89,8 @@ ROLE_GATED = {
 POST_ONLY = {"web:status_join", "web:pilotage_action", "web:pilotage_declare_outage", "web:pilotage_declare_ticket", "web:kb_status", "web:kb_helped", "web:kb_join", "web:kb_from_ticket", "web:notifications_read", "web:ticket_message", "web:ticket_action", "web:outage_close", "logout", "api:ticket-attachments"}
 POST_ONLY |= {"web:ticket_rate", "web:ticket_macro"}  # the rating and the canned answers
 POST_ONLY |= {"web:charter_action"}  # a step of a charter communication
-POST_ONLY |= {"web:evolution_support", "web:evolution_action", "web:evolution_link", "api:evolution-transition-deliver"}  # evolution requests
+POST_ONLY |= {"web:evolution_support", "web:evolution_action", "web:evolution_link", "web:evolution_unlink",
+              "api:evolution-transition-deliver"}  # evolution requests
 AUTHENTICATED |= {"web:board_bulk"}  # bulk actions on one's desk's board (404 outside it; each ticket through its service)
 POST_ONLY |= {"web:board_bulk"}
 # Incoming mail held for an agent: the list shows the held messages of one's desks (tests/mailin/test_held_page.py);

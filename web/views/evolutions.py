@@ -1,6 +1,6 @@
 """Evolution requests ("demandes d'évolution"): the list (filter by status, counters), the submit
 form, a request's page with its history, the "Moi aussi" button, the transition buttons of those
-who hold the right, and the links to improvement actions of incident reviews. Rights, effects and
+who hold the right, and the links to improvement actions of incident reviews (made and removed). Rights, effects and
 the one access rule are `evolutions.services` and `evolutions.selectors`; these views bind forms
 and call them."""
 
@@ -29,7 +29,7 @@ def evolution_by_pk(kwargs):
     return ObjectType.OTHER, str(kwargs.get("pk", "")), _("demande d'évolution"), None
 
 
-for _name in ("web:evolution", "web:evolution_support", "web:evolution_action", "web:evolution_link"):
+for _name in ("web:evolution", "web:evolution_support", "web:evolution_action", "web:evolution_link", "web:evolution_unlink"):
     journal_route(_name, evolution_by_pk)
 
 _INPUT = {"class": "fr-input"}
@@ -134,6 +134,7 @@ def _detail(request, e, bound=None, status=200):
         "actions": actions, "may_support": selectors.may_support(request.user, e),
         "supported": bool(getattr(e, "supported_by_me", False)), "body": selectors.body_label(e),
         "links": selectors.linked_actions(e), "link_form": link_form if link_form and link_form.fields["action"].choices else None,
+        "may_unlink": may_link,
     }, status=status)
 
 
@@ -198,6 +199,22 @@ def link(request, pk):
     return redirect("web:evolution", pk=e.pk)
 
 
+@login_required
+@require_POST
+def unlink(request, pk, action_pk):
+    e = _evolution_or_404(request.user, pk)
+    try:
+        services.unlink_action(request.user, e, action_pk)
+    except PermissionDenied as exc:
+        raise PermissionDenied(str(exc)) from None
+    except ValidationError as exc:
+        for text in (exc.message_dict.get("action") or exc.messages):
+            messages.error(request, text)
+    else:
+        messages.success(request, _("Le lien avec l'action d'amélioration est retiré ; elle ne mentionne plus la demande."))
+    return redirect("web:evolution", pk=e.pk)
+
+
 URLS = [
     path("evolutions/", evolutions, name="evolutions"),
     path("evolutions/nouvelle/", submit, name="evolution_new"),
@@ -205,4 +222,5 @@ URLS = [
     path("evolutions/<int:pk>/moi-aussi/", support, name="evolution_support"),
     path("evolutions/<int:pk>/action/<str:action>/", action, name="evolution_action"),
     path("evolutions/<int:pk>/actions-amelioration/", link, name="evolution_link"),
+    path("evolutions/<int:pk>/actions-amelioration/<int:action_pk>/retirer/", unlink, name="evolution_unlink"),
 ]

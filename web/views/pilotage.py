@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
+from evolutions import selectors as evolution_selectors
 from journal.middleware import register as journal_route
 from journal.middleware import ticket_by_reference
 from journal.models import ObjectType
@@ -141,7 +142,9 @@ def review(request, pk):
             target = {"review": review_form, "party": party_form, "action": action_form}.get(which, review_form)
             add_service_errors(target, exc, lambda name: None if name == "version" else name)
     actions = list(selectors.actions_of(r))
+    linked = evolution_selectors.linked_evolutions(request.user, [a.pk for a in actions])
     for a in actions:
+        a.linked_evolutions = linked.get(a.pk, [])  # (request, readable): a link to its page, or its reference
         a.may_update = lead or selectors.may_update_action(request.user, a)
         a.form = ActionStatusForm(initial={"status": a.status, "abandon_reason": a.abandon_reason, "version": a.version},
                                   prefix=f"a{a.pk}")

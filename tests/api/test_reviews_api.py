@@ -38,7 +38,7 @@ def test_the_invited_vendor_lists_and_reads_the_review(make_client, world, revie
     assert {"organisation": f"vendor:{world.vendors['ode'].pk}", "label": "Open Digital Education"} in rows[0]["parties"]
     detail = http.get(f"/api/v1/reviews/{review.pk}/").json()
     assert detail["impact"]["minutes_inside"] == 225 and detail["outage"] == review.incident.outage_id
-    assert detail["timeline"][0]["label"].startswith("Début de l'interruption")
+    assert detail["timeline"][0]["label"].startswith("Start of the outage")  # the client asked for English
     assert [a["status"] for a in detail["actions"]] == ["todo", "todo"]
 
 

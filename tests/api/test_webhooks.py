@@ -1,6 +1,8 @@
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 import time_machine
 from django.core import mail
 from django.utils import timezone
@@ -21,12 +23,14 @@ def subscribe(http, events=("ticket.escalated", "ticket.commented", "ticket.reso
 
 
 def run_outbox():
-    outbox.deliver_pending()
+    with translation.override(settings.LANGUAGE_CODE):  # the worker's thread: no request's language
+        outbox.deliver_pending()
 
 
 def run_due():
-    for pk in webhooks.due_ids():
-        webhooks.attempt(pk)
+    with translation.override(settings.LANGUAGE_CODE):
+        for pk in webhooks.due_ids():
+            webhooks.attempt(pk)
 
 
 def test_subscription_crud_and_validation(make_client):

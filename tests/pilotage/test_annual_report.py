@@ -151,9 +151,9 @@ def test_availability_month_by_month_with_the_missed_month_flagged(client, year)
     rows = {r[0]: r for r in body(tables_of(response)["disponibilite-authentification"])}
     # March 2026, zone C: winter holidays until Monday 9 March, so 17 open days × 14 h = 14,280 minutes
     # per school in the window; 180 minutes down: 1 − 180 / 14,280 = 98.7394… %; budget
-    # 3 schools × (0.3 % × 14,280 − 180) = −411.48 school-minutes.
+    # 4 schools (the demo avenant added one) × (0.3 % × 14,280 − 180) = −548.64 school-minutes.
     march = rows["mars 2026"]
-    assert march[1:4] == ["98,739\u00a0%", "99,7\u00a0%", "dépassé de 412 min"]
+    assert march[1:4] == ["98,739\u00a0%", "99,7\u00a0%", "dépassé de 549 min"]
     assert march[4] == "100,000\u00a0%" and march[7].startswith("Non — sous l'objectif dans la plage contractuelle")
     assert rows["octobre 2025"][1] == "100,000\u00a0%" and rows["octobre 2025"][7] == "Oui"
     assert len(rows) == 12
@@ -163,7 +163,7 @@ def test_availability_month_by_month_with_the_missed_month_flagged(client, year)
 def test_incidents_actions_and_legal_clocks(client, year):
     t = tables_of(montpellier(year, client))
     (incident,) = body(t["incidents"])
-    assert incident[:5] == ["Authentification indisponible", "17/03/2026", "Interruption : Authentification", "3", "540"]
+    assert incident[:5] == ["Authentification indisponible", "17/03/2026", "Interruption : Authentification", "4", "720"]  # 4 schools × 180 min (the demo avenant added one)
     assert incident[7] == "0 / 1"
     assert body(t["actions-organisations"]) == [["Académie de Montpellier", "1", "1", "0"]]
     (action,) = body(t["actions"])

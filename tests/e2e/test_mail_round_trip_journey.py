@@ -18,20 +18,12 @@ from playwright.sync_api import expect
 from tests.e2e.test_journeys import act
 from tests.mailin.conftest import PNG, make_mail
 from tests.mailin.dovecot import Dovecot, dovecot_binary, free_port
+from tests.mailin.test_imap import Collect
 from tests.product import Product
 
 pytestmark = [pytest.mark.browser, pytest.mark.product]
 
 POLL_WAIT = 150  # the worker polls every minute (crontab), twice at most
-
-
-class Collect:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, envelope.content))
-        return "250 OK"
 
 
 @pytest.fixture(scope="module")

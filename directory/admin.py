@@ -181,8 +181,9 @@ class ConventionAmendmentForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["takes_effect_on"].required = False
-        self.fields["takes_effect_on"].help_text = _("Vide : le jour de la signature ; pour une dénonciation ou un refus, calculé d'après le préavis.")
+        if "takes_effect_on" in self.fields:  # absent on a recorded avenant's read-only page
+            self.fields["takes_effect_on"].required = False
+            self.fields["takes_effect_on"].help_text = _("Vide : le jour de la signature ; pour une dénonciation ou un refus, calculé d'après le préavis.")
         self.recorded = None
 
     def clean(self):

@@ -72,3 +72,43 @@ def test_proposed_supported_retained_then_delivered_by_the_vendor(product, page_
         "print(json.dumps(sorted({m.event_name for m in OutboxMessage.objects.filter(channel='email', event_name__startswith='evolution.') "
         "if m.payload.get('to') == ['enseignant@example.org'] and 'Imprimer le cahier' in m.payload.get('body', '')})))")
     assert mails == ["evolution.deliver", "evolution.instruct", "evolution.retain", "evolution.transmit"]
+
+
+BANNER = "Prévenir sur la page de connexion quand l'authentification est indisponible (fictif)"
+ACTION = "Superviser l'échéance des certificats"
+
+
+def test_a_link_to_an_improvement_action_made_by_mistake_is_removed_then_made_again(product, page_for, shot):
+    """The demo's banner request answers an action of the authentication outage's review: the
+    académie's manager follows the link from the review to the request, removes the link (the
+    review stops naming it, the history says so), then links it again from the request's page."""
+    manager = page_for("manager")
+    manager.goto("/evolutions/")
+    manager.get_by_role("link", name=BANNER).click()
+    links = manager.locator("#evolution-links")
+    expect(links).to_contain_text(ACTION)
+    links.get_by_role("link", name=ACTION).first.click()
+    review_url = manager.url
+    assert "/pilotage/revues/" in review_url
+    manager.get_by_role("link", name="demande d'évolution").filter(has_text=BANNER).click()
+    expect(manager.get_by_role("heading", level=1)).to_have_text(BANNER)
+
+    manager.locator("#evolution-links").get_by_role("button", name=f"Retirer le lien avec « {ACTION}").click()
+    expect(manager.locator(".fr-alert--success")).to_contain_text(
+        "Le lien avec l'action d'amélioration est retiré")
+    expect(manager.locator("#evolution-links")).to_contain_text("Aucune action d'amélioration liée.")
+    expect(manager.locator("#evolution-history")).to_contain_text("Lien avec une action d'amélioration retiré")
+    shot(manager, "evolution-unlinked")
+    request_url = manager.url
+
+    manager.goto(review_url)
+    expect(manager.locator("body")).not_to_contain_text(BANNER)
+
+    manager.goto(request_url)
+    form = manager.locator("#evolution-link")
+    option = form.locator("option", has_text=ACTION).first.get_attribute("value")
+    form.get_by_label("Action d'amélioration d'une revue d'incident").select_option(option)
+    form.get_by_role("button", name="Lier l'action").click()
+    expect(manager.locator("#evolution-links").get_by_role("link", name=ACTION).first).to_be_visible()
+    manager.goto(review_url)
+    expect(manager.get_by_role("link", name="demande d'évolution").filter(has_text=BANNER)).to_be_visible()

@@ -85,3 +85,10 @@ production-check: setup mailservers
 .PHONY: bench-production
 bench-production: setup
 	scripts/with_services.sh $(PY) bench/production_bench.py $(BENCH)
+
+# The Monday-morning load test driven by Debian's wrk (installed with apt-get if missing) against the
+# product as `make run` starts it; LOAD="--profile production" for PostgreSQL + Redis, two daphne.
+.PHONY: bench-load
+bench-load: setup
+	command -v wrk >/dev/null || apt-get install -y -q wrk
+	$(if $(findstring production,$(LOAD)),scripts/with_services.sh) $(PY) bench/load/run.py $(LOAD)

@@ -33,6 +33,9 @@ def test_seed_demo_builds_the_world_its_tickets_and_a_year_of_history(settings, 
         call_command("seed_demo")
     out = capsys.readouterr().out
     assert "8 demandes du jour" in out and "historique fictif" in out
+    # every account one can sign in with, the evolution bodies' ones included (the IEN of Antibes)
+    logins = out.split("Comptes de démonstration (")[1].split(")")[0].split(", ")
+    assert {"enseignant", "erun", "manager", "editeur", "admin", "ien", "representant-usagers"} <= set(logins)
     states = set(Ticket.objects.values_list("state", flat=True))
     assert {State.NEW, State.IN_PROGRESS, State.WAITING_REQUESTER, State.RESOLVED, State.CLOSED} <= states
     assert Ticket.objects.filter(level=3, reached_vendor=True).exists()  # one reached the vendor, qualified

@@ -5,7 +5,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from directory.demo import DEMO_USERNAMES, build_demo_world
+from django.contrib.auth import get_user_model
+
+from directory.demo import build_demo_world
 from directory.models import School
 from helpdesk.demo import seed_activity
 
@@ -40,4 +42,7 @@ class Command(BaseCommand):
         self._print_logins(password)
 
     def _print_logins(self, password):
-        self.stdout.write(f"Comptes de démonstration ({', '.join(DEMO_USERNAMES)}) — mot de passe : {password}")
+        # Every account the demo's apps created that can sign in (the IEN and the working group's
+        # members come from evolutions' demo; API clients' service users have no password).
+        usernames = get_user_model().objects.exclude(password__startswith="!").order_by("pk").values_list("username", flat=True)
+        self.stdout.write(f"Comptes de démonstration ({', '.join(usernames)}) — mot de passe : {password}")

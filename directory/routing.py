@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import get_language
 
 from .choices import Category, CollectiviteKind, Resolver, SchoolKind
 from .models import Collectivite, Convention, Desk, Resource, School, SupportRoute
@@ -139,7 +140,24 @@ def _phrase(route: SupportRoute) -> str:
 
 
 def resolve(route: SupportRoute, school: School, resource: Resource | None = None) -> tuple[Desk, str]:
-    """The desk the cell names for this school (and resource), with the reason; raises Unresolved."""
+    """The desk the cell names for this school (and resource), with the reason; raises Unresolved.
+    Found once per route instance, school and resource: `routes_of` reads fresh instances, so a
+    matrix read once (a page's previews, forms and guards) is resolved once."""
+    memo = route.__dict__.setdefault("_resolved", {})
+    key = (school.pk, school.kind, school.collectivite_id, school.circonscription_id, school.academie_id,
+           school.commune_code, getattr(resource, "pk", None), get_language())  # all it reads of them
+    if key not in memo:
+        try:
+            memo[key] = _resolve(route, school, resource)
+        except Unresolved as exc:
+            memo[key] = exc
+    found = memo[key]
+    if isinstance(found, Unresolved):
+        raise found
+    return found
+
+
+def _resolve(route: SupportRoute, school: School, resource: Resource | None) -> tuple[Desk, str]:
     kind = route.resolver
     if kind == Resolver.DESK:
         return route.desk, _("guichet désigné par la convention %(convention)s") % {"convention": route.convention.reference}

@@ -36,6 +36,16 @@ class Perimeter:
     user_id: int | None
     everything: bool
     grants: tuple[Grant, ...] = field(default_factory=tuple)
+    # Facts derived from these grants, computed once for as long as the perimeter is cached (a
+    # request; a websocket message): see `remember`.
+    memo: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def remember(self, key, compute):
+        """`compute()`, once per perimeter for this key (the key says everything the fact depends on
+        besides the grants)."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
     @property
     def roles(self) -> frozenset[str]:
@@ -150,11 +160,15 @@ def forget_perimeter(user) -> None:
 _KEY_SCOPES = ("school", "academie", "region", "collectivite", "vendor")
 
 
-def organisation_keys(grants) -> list[str]:
+def organisation_keys(grants, perimeter: Perimeter | None = None) -> list[str]:
     """The organisation key of each grant, in order ("" for a grant of the whole platform): its
-    scope and id, a circonscription counting as its académie (one query, only if there is one)."""
-    circonscriptions = sorted({g.scope_id for g in grants if g.scope == "circonscription"})
-    academie_of = dict(Circonscription.objects.filter(pk__in=circonscriptions).values_list("pk", "academie_id")) if circonscriptions else {}
+    scope and id, a circonscription counting as its académie (one query, only if there is one;
+    once per perimeter when the grants are some of `perimeter`'s)."""
+    def academies():
+        circonscriptions = sorted({g.scope_id for g in (perimeter.grants if perimeter else grants) if g.scope == "circonscription"})
+        return dict(Circonscription.objects.filter(pk__in=circonscriptions).values_list("pk", "academie_id")) if circonscriptions else {}
+
+    academie_of = perimeter.remember("academie_of_circonscription", academies) if perimeter else academies()
     keys = []
     for g in grants:
         if g.scope == "circonscription":

@@ -152,11 +152,21 @@ def _one_row(q: Q | None, ticket) -> bool:
     return q is None or Ticket.objects.filter(q, pk=getattr(ticket, "pk", ticket)).exists()
 
 
+def _ticket_fact(user, rule: str, make_q, ticket) -> bool:
+    """`make_q()` applied to this one ticket: one query, asked once per perimeter (a request) for
+    a given state of a ticket instance — the page, its panels and its buttons ask the same; a bare
+    pk is asked every time."""
+    if not isinstance(ticket, Ticket) or ticket.pk is None:
+        return _one_row(make_q(), ticket)
+    key = (rule, ticket.pk, ticket.version, ticket.state, ticket.desk_id, ticket.school_id, ticket.category)
+    return perimeter_for(user).remember(key, lambda: _one_row(make_q(), ticket))
+
+
 def can_view(user, ticket) -> bool:
     """`visible_q(user)` applied to this one ticket (one query; a pk is accepted too)."""
     if user is None or not user.is_authenticated:
         return False
-    return _one_row(visible_q(user), ticket)
+    return _ticket_fact(user, "visible", lambda: visible_q(user), ticket)
 
 
 def readers_among(ticket, user_ids, entry=None) -> set[int]:
@@ -196,7 +206,7 @@ def reads_chain(user, ticket, perimeter=None) -> bool:
     """Does `user` read `ticket` as a party of the support chain (`chain_q`, one query)?"""
     if user is None or not user.is_authenticated:
         return False
-    return _one_row(chain_q(user), ticket)
+    return _ticket_fact(user, "chain", lambda: chain_q(user), ticket)
 
 
 def _voice_grants(p):
@@ -207,7 +217,7 @@ def _voice_grants(p):
 def reader_organisations(user, perimeter=None) -> set[str]:
     """The organisation keys whose organisation-only entries `user` reads (see directory.selectors)."""
     p = perimeter or perimeter_for(user)
-    return set(organisation_keys(_voice_grants(p))) - {""}
+    return set(organisation_keys(_voice_grants(p), p)) - {""}
 
 
 def entries_q(user, ticket) -> Q | None:
@@ -243,7 +253,7 @@ def author_organisation(user, ticket, perimeter=None) -> str:
     the ticket's school, else their first grant ("" when they have none: a platform admin)."""
     p = perimeter or perimeter_for(user)
     grants = _voice_grants(p)
-    keys = organisation_keys(grants)
+    keys = organisation_keys(grants, p)
     for g, key in zip(grants, keys, strict=True):
         if key and g.role == Role.AGENT and ticket.desk_id and g.desk_id == ticket.desk_id:
             return key

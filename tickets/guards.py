@@ -65,7 +65,7 @@ def lower_desk(ticket):
     )
     if arrival is not None:
         return arrival.from_level, arrival.from_desk, arrival.actor_id
-    routes = routes_of(ticket.convention) if ticket.convention_id else []
+    routes = routes_for(ticket)
     for level in range(ticket.level - 1, -1, -1):
         desk = desk_at(routes, level, ticket.category, ticket.school, ticket.resource)
         if desk is not None:
@@ -123,7 +123,7 @@ def direct_access_to(ticket, target) -> bool:
     ticket's school (a direct access to one party is not one to every desk of the level)."""
     if ticket.convention_id is None:
         return False
-    route = cell(routes_of(ticket.convention), target.level, ticket.category)
+    route = cell(routes_for(ticket), target.level, ticket.category)
     if route is None or not route.direct_access or not route.handles:
         return False
     try:
@@ -147,10 +147,20 @@ def in_support_chain(ticket, *, target) -> None:
         )
 
 
+def routes_for(ticket) -> list:
+    """The matrix of the ticket's convention (`routes_of`), read once per ticket instance and
+    version: the page's previews, its forms and the guards share it, and its resolutions."""
+    key = (ticket.convention_id, ticket.version)
+    cached = ticket.__dict__.get("_matrix")
+    if cached is None or cached[0] != key:
+        cached = ticket.__dict__["_matrix"] = (key, routes_of(ticket.convention) if ticket.convention_id else [])
+    return cached[1]
+
+
 def _chain(ticket, level=None) -> list:
     """The ticket's support chain: its convention's desks for its school, and those its matrix names
     for its resource (the resource's editor, the académie's GAR desk for a GAR resource)."""
-    routes = routes_of(ticket.convention)
+    routes = routes_for(ticket)
     desks = {d.pk: d for d in chain_desks(routes, ticket.school, level=level)}
     if ticket.resource_id is not None:
         for d in chain_desks(routes, ticket.school, level=level, resource=ticket.resource):

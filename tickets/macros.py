@@ -94,7 +94,7 @@ def _owners_q(user) -> Q | None:
         return None
     grants = [g for g in p.grants if g.role == Role.AGENT]
     desks = sorted({g.desk_id for g in grants if g.desk_id})
-    keys = sorted({k for k in organisation_keys(grants) if k})
+    keys = sorted({k for k in organisation_keys(grants, p) if k})
     return Q(desk_id__in=desks) | Q(organisation__in=keys)
 
 

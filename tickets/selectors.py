@@ -264,14 +264,15 @@ def _vendor_refusal(ticket, desk) -> str:
 def escalation_preview(ticket) -> Destination:
     """The next level's desk for `ticket` as `escalate` would find it (directory.routing.first_route
     above the ticket's level, with its resource), or why there is none."""
-    from directory.routing import ExternalEditor, Unresolved, first_route, routes_of
+    from directory.routing import ExternalEditor, Unresolved, first_route
 
     from . import workflow
+    from .guards import routes_for
 
     if ticket.convention_id is None:
         return Destination(blocked=_("Aucune convention n'est associée à ce ticket : le niveau supérieur est inconnu."))
     try:
-        nxt = first_route(routes_of(ticket.convention), ticket.category, ticket.school, above=ticket.level,
+        nxt = first_route(routes_for(ticket), ticket.category, ticket.school, above=ticket.level,
                           resource=ticket.resource)
     except ExternalEditor as exc:
         if ticket.resource_id is not None and exc.editor.pk == ticket.resource.editor_id:
@@ -301,15 +302,15 @@ def route_preview(ticket) -> dict:
     """desk pk → Destination for every desk `route` may send the ticket to (the convention's chain
     at its level): why the matrix names that desk for this school — the cell of the ticket's
     category first — and whether it would ask the qualification (a vendor's desk)."""
-    from directory.routing import Unresolved, resolve, routes_of
+    from directory.routing import Unresolved, resolve
 
-    from .guards import direct_access_to, route_targets
+    from .guards import direct_access_to, route_targets, routes_for
 
     targets = route_targets(ticket)
     if not targets:
         return {}
     reasons: dict[int, str] = {}
-    routes = [r for r in routes_of(ticket.convention) if r.level == ticket.level and r.handles]
+    routes = [r for r in routes_for(ticket) if r.level == ticket.level and r.handles]
     for route in sorted(routes, key=lambda r: r.category != ticket.category):
         try:
             desk, reason = resolve(route, ticket.school, ticket.resource)

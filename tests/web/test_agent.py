@@ -178,3 +178,42 @@ def test_dashboard_tables_and_csv_export(client, world):
     assert "Dysfonctionnement;1" in response.content.decode("utf-8-sig")
     client.force_login(world.users["enseignant"])
     assert client.get(reverse("web:dashboard")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_agent_ticket_page_asks_each_access_rule_and_the_matrix_once(client, world):
+    """The page, its panels, its forms and its buttons ask the same questions of the same ticket:
+    may this agent read it, as the support chain; the convention's matrix; the organisations of
+    the agent's grants. Each is one query per request (there were 48 queries, 8 of them the access
+    rule on this one ticket, 4 the matrix)."""
+    ticket = at_erun(world)
+    client.force_login(world.users["erun"])
+    url = reverse("web:ticket", args=[ticket.reference])
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(url).content.decode()
+    assert "Transmettre au niveau supérieur" in html
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    one_ticket_checks = [s for s in sqls if s.startswith('SELECT 1 AS "a" FROM "tickets_ticket"')]
+    assert len(one_ticket_checks) <= 3, one_ticket_checks  # the read rule, the chain's, the major-incident button's
+    assert sum('FROM "directory_supportroute"' in s for s in sqls) == 1
+    assert sum('FROM "directory_circonscription"' in s and '"academie_id"' in s and " IN (" in s for s in sqls) <= 1
+    assert len(sqls) <= 32, len(sqls)
+
+
+@pytest.mark.django_db
+def test_a_ticket_changed_during_the_request_is_asked_again(world):
+    """The memo of the access rule is per state of the ticket: once it moves to another desk
+    (a new version), whether the same person still reads it as the chain is asked anew."""
+    from tickets import access
+
+    ticket = at_erun(world)
+    agent = world.users["erun"]
+    assert access.reads_chain(agent, ticket)
+    with CaptureQueriesContext(connection) as again:
+        assert access.reads_chain(agent, ticket)
+    assert len(again) == 0
+    ticket.version += 1  # what every service does on a change
+    with CaptureQueriesContext(connection) as changed:
+        access.reads_chain(agent, ticket)
+    assert len(changed) == 1

@@ -33,11 +33,10 @@ from django.core.management import call_command  # noqa: E402
 from django.http import JsonResponse  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import include, path  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
 from api.services import create_api_client  # noqa: E402
+from bench.volume import insert_tickets  # noqa: E402
 from directory.demo import build_demo_world  # noqa: E402
-from tickets.models import Ticket  # noqa: E402
 from tickets.selectors import visible_to  # noqa: E402
 
 FIELDS = ["reference", "title", "description", "school__uai", "school__name", "category", "service", "impact",
@@ -59,39 +58,13 @@ urlpatterns = [path("api/v1/", include("api.urls")), path("bare/", bare_view)]
 BENCH_USER = None
 
 
-def _insert(batch):
-    """The tickets and, as the services' receiver would, the vendor each one reached."""
-    from tickets.models import TicketVendorReach
-
-    Ticket.objects.bulk_create(batch)
-    TicketVendorReach.objects.bulk_create(
-        TicketVendorReach(ticket_id=t.pk, vendor_id=t.vendor_id, in_vendor_column=True) for t in batch if t.vendor_id
-    )
-
-
 def main(total=100_000, requests=300):
     global BENCH_USER
     settings.ROOT_URLCONF = __name__
     call_command("migrate", verbosity=0)
     world = build_demo_world("bench-password-1")
     t0 = time.perf_counter()
-    school = world.schools["0341255E"]
-    requester = world.users["enseignant"]
-    desks = [world.desks["ode"], world.desks["erun-lattes"], world.desks["n0-0341255E"]]
-    now = timezone.now()
-    batch = []
-    for i in range(total):
-        desk = desks[i % 3]
-        batch.append(Ticket(
-            reference=f"ENT-2025-{i + 1:06d}", school=school, requester=requester, title=f"Ticket {i}",
-            description="Le cahier de textes ne s'ouvre plus depuis ce matin.", category="malfunction",
-            level=desk.level, desk=desk, reached_vendor=desk.vendor_id is not None, vendor_id=desk.vendor_id,
-            state="in_progress", created_at=now, updated_at=now - timezone.timedelta(seconds=i), convention=world.conventions["montpellier"],
-        ))
-        if len(batch) == 5000:
-            _insert(batch)
-            batch = []
-    _insert(batch)
+    insert_tickets(world, total)
     print(f"{total} tickets inserted in {time.perf_counter() - t0:.1f} s")
 
     client, secret = create_api_client(vendor=world.vendors["ode"], scopes="tickets:read")

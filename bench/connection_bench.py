@@ -79,35 +79,13 @@ def seed_embedded(total: int, token_file: str) -> None:
 
     django.setup()
     from django.test import Client
-    from django.utils import timezone
 
     from api.services import create_api_client
+    from bench.volume import insert_tickets
     from directory.demo import build_demo_world
-    from tickets.models import Ticket, TicketVendorReach
 
     world = build_demo_world("bench-password-1")
-    school, requester = world.schools["0341255E"], world.users["enseignant"]
-    desks = [world.desks["ode"], world.desks["erun-lattes"], world.desks["n0-0341255E"]]
-    now = timezone.now()
-    batch = []
-
-    def insert():
-        Ticket.objects.bulk_create(batch)
-        TicketVendorReach.objects.bulk_create(
-            TicketVendorReach(ticket_id=t.pk, vendor_id=t.vendor_id, in_vendor_column=True) for t in batch if t.vendor_id)
-        batch.clear()
-
-    for i in range(total):
-        desk = desks[i % 3]
-        batch.append(Ticket(
-            reference=f"ENT-2025-{i + 1:06d}", school=school, requester=requester, title=f"Ticket {i}",
-            description="Le cahier de textes ne s'ouvre plus depuis ce matin.", category="malfunction",
-            level=desk.level, desk=desk, reached_vendor=desk.vendor_id is not None, vendor_id=desk.vendor_id,
-            state="in_progress", created_at=now, updated_at=now - timezone.timedelta(seconds=i),
-            convention=world.conventions["montpellier"]))
-        if len(batch) == 5000:
-            insert()
-    insert()
+    insert_tickets(world, total)
     client, secret = create_api_client(desk=world.desks["erun-lattes"], scopes="tickets:read")
     token = Client().post("/api/v1/oauth/token/", {"grant_type": "client_credentials", "client_id": client.application.client_id,
                                                    "client_secret": secret}).json()["access_token"]

@@ -1,5 +1,5 @@
 """Our side, run by the driver with our .venv's python: migrate, the demo world and N tickets as
-bench/api_bench.py seeds them (its `_insert`: tickets + the vendor each reached; a third at the
+bench/api_bench.py seeds them (bench/volume.py: tickets + the vendor each reached; a third at the
 vendor ODE's level-3 desk), an OAuth2 client of the vendor and a bearer token, then in-process
 figures. Writes a JSON file. Usage (by bench/peer/run.py):
     HELPDESK_DATA_DIR=dir DJANGO_SETTINGS_MODULE=bench.peer.ours_settings .venv/bin/python bench/peer/ours_seed.py N out.json
@@ -21,19 +21,11 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
-
-settings.DATABASES  # noqa: B018 - read before importing bench.api_bench, which points HELPDESK_DATA_DIR elsewhere
-_env = dict(os.environ)
-from bench.api_bench import _insert  # noqa: E402
-
-os.environ.clear()
-os.environ.update(_env)
-
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
 from api.services import create_api_client  # noqa: E402
+from bench.volume import insert_tickets  # noqa: E402
 from directory.demo import build_demo_world  # noqa: E402
 from tickets.models import Ticket  # noqa: E402
 
@@ -44,27 +36,11 @@ BARE = "/bench/bare/"
 
 
 def seed(total):
-    """bench/api_bench.py's volume: the same rows, inserted by its _insert."""
+    """bench/api_bench.py's volume (bench/volume.py)."""
     call_command("migrate", verbosity=0)
     world = build_demo_world("bench-password-1")
     start = time.perf_counter()
-    school, requester = world.schools["0341255E"], world.users["enseignant"]
-    desks = [world.desks["ode"], world.desks["erun-lattes"], world.desks["n0-0341255E"]]
-    now = timezone.now()
-    batch = []
-    for i in range(total):
-        desk = desks[i % 3]
-        batch.append(Ticket(
-            reference=f"ENT-2025-{i + 1:06d}", school=school, requester=requester, title=f"Ticket {i}",
-            description="Le cahier de textes ne s'ouvre plus depuis ce matin.", category="malfunction",
-            level=desk.level, desk=desk, reached_vendor=desk.vendor_id is not None, vendor_id=desk.vendor_id,
-            state="in_progress", created_at=now, updated_at=now - timezone.timedelta(seconds=i),
-            convention=world.conventions["montpellier"],
-        ))
-        if len(batch) == 5000:
-            _insert(batch)
-            batch = []
-    _insert(batch)
+    insert_tickets(world, total)
     return world, time.perf_counter() - start
 
 

@@ -120,7 +120,7 @@ def capped_state_counts(base, cap=COUNT_CAP) -> dict:
         except EmptyResultSet:
             parts.append("0")
             continue
-        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped_{i})")
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped_{i})")  # nosec B608 - Django-compiled SQL, values as params
         params.extend(sub_params)
     with connections[base.db].cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts), params)
